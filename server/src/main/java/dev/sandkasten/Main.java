@@ -1,0 +1,67 @@
+package dev.sandkasten;
+
+import dev.sandkasten.config.Config;
+import dev.sandkasten.config.ConfigException;
+import dev.sandkasten.config.ConfigLoader;
+import dev.sandkasten.daemon.Daemon;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** Command-line entry point: {@code sandkasten serve [--listen HOST:PORT] [--data-dir DIR] [--config FILE]}. */
+public final class Main {
+    private static final String USAGE = """
+            usage: sandkasten serve [--listen HOST:PORT] [--data-dir DIR] [--config FILE]
+              Every setting can also come from the config file (YAML) or a SANDKASTEN_* environment variable;
+              see docs/configuration.md.""";
+
+    private Main() {}
+
+    public static void main(String[] args) {
+        Map<String, String> flags = new LinkedHashMap<>();
+        Optional<Path> configFile = Optional.empty();
+        int i = 0;
+        if (args.length > 0 && args[0].equals("serve")) i = 1;
+        for (; i < args.length; i++) {
+            String a = args[i];
+            String value = null;
+            int eq = a.indexOf('=');
+            if (a.startsWith("--") && eq > 0) {
+                value = a.substring(eq + 1);
+                a = a.substring(0, eq);
+            }
+            switch (a) {
+                case "--listen", "--data-dir", "--config" -> {
+                    if (value == null) {
+                        if (i + 1 >= args.length) fail(a + " needs a value");
+                        value = args[++i];
+                    }
+                    if (a.equals("--config")) configFile = Optional.of(Path.of(value));
+                    else flags.put(a.equals("--listen") ? "listen" : "data_dir", value);
+                }
+                case "-h", "--help" -> {
+                    System.out.println(USAGE);
+                    return;
+                }
+                default -> fail("unknown argument '" + a + "'");
+            }
+        }
+        if (configFile.isEmpty() && System.getenv("SANDKASTEN_CONFIG") != null) {
+            configFile = Optional.of(Path.of(System.getenv("SANDKASTEN_CONFIG")));
+        }
+        try {
+            Config config = ConfigLoader.load(configFile, System.getenv(), flags);
+            Daemon daemon = Daemon.start(config);
+            Runtime.getRuntime().addShutdownHook(new Thread(daemon::close, "shutdown"));
+        } catch (ConfigException | IllegalStateException | java.io.UncheckedIOException e) {
+            fail(e.getMessage());
+        }
+    }
+
+    private static void fail(String message) {
+        System.err.println("sandkasten: " + message);
+        System.err.println(USAGE);
+        System.exit(2);
+    }
+}

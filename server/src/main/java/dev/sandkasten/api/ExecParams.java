@@ -1,0 +1,41 @@
+package dev.sandkasten.api;
+
+import dev.sandkasten.config.Config;
+import dev.sandkasten.exec.ExecRequest;
+import dev.sandkasten.text.TextEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * A parsed exec body: the command for the engine plus how this client wants its output
+ * encoded and chunked.
+ */
+record ExecParams(ExecRequest request, boolean raw, TextEncoder.Encoding encoding, int chunkSize) {
+    static final int MAX_CMD_BYTES = 1 << 20;
+
+    static ExecParams parse(RequestBody body, Config config) {
+        String cmd = body.text("cmd").orElseThrow(() -> ApiError.invalid("cmd is required").exception());
+        if (cmd.isBlank()) throw ApiError.invalid("cmd must not be empty").exception();
+        if (cmd.indexOf('\0') >= 0) throw ApiError.invalid("cmd must not contain NUL characters").exception();
+        int bytes = cmd.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > MAX_CMD_BYTES) {
+            throw ApiError.tooLarge("cmd is " + bytes + " bytes; the limit is " + MAX_CMD_BYTES
+                    + " bytes (write large scripts to a file first)").exception();
+        }
+        long timeoutMs = body.integer("timeout_ms", 1, Long.MAX_VALUE).orElse(config.execTimeout().toMillis());
+        timeoutMs = Math.min(timeoutMs, config.execMaxTimeout().toMillis());
+        boolean raw = body.bool("raw_output").orElse(false);
+        String enc = body.string("encoding", 16).orElse("utf8");
+        TextEncoder.Encoding encoding = switch (enc) {
+            case "utf8", "utf-8" -> TextEncoder.Encoding.UTF8;
+            case "base64" -> TextEncoder.Encoding.BASE64;
+            default -> throw ApiError.invalid("encoding must be \"utf8\" or \"base64\"").exception();
+        };
+        int chunk = (int) Math.min(body.integer("chunk_size", 1, Integer.MAX_VALUE).orElse((long) config.chunkSize()),
+                config.maxChunkSize());
+        var cwd = body.string("cwd", 4096);
+        if (cwd.isPresent() && cwd.get().isEmpty()) throw ApiError.invalid("cwd must not be empty").exception();
+        var env = body.stringMap("env", true, 256);
+        return new ExecParams(new ExecRequest(cmd, Duration.ofMillis(timeoutMs), env, cwd), raw, encoding, chunk);
+    }
+}

@@ -1,0 +1,170 @@
+package dev.sandkasten.api;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sandkasten.cgroup.CgroupStats;
+import dev.sandkasten.config.Config;
+import dev.sandkasten.exec.Exec;
+import dev.sandkasten.session.SessionException;
+import dev.sandkasten.session.SessionManager;
+import dev.sandkasten.session.SessionSpec;
+import dev.sandkasten.session.SessionView;
+import dev.sandkasten.sandbox.SandboxStartException;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.helidon.webserver.sse.SseSink;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The routes of the wire contract and how failures become JSON errors. Every handler validates
+ * its input before touching a session, so a bad request never starts anything.
+ */
+public final class HttpApi {
+    private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    private static final Duration PROBE = Duration.ofSeconds(1);
+
+    private final Config config;
+    private final SessionManager sessions;
+    private final String apiKey;
+    private final BlockingExec blocking;
+    private final StreamingExec streaming;
+
+    public HttpApi(Config config, SessionManager sessions, String apiKey) {
+        this.config = config;
+        this.sessions = sessions;
+        this.apiKey = apiKey;
+        this.blocking = new BlockingExec(config.maxOutputBytes());
+        this.streaming = new StreamingExec(config.heartbeat(), PROBE, config.disconnectGrace());
+    }
+
+    public void routing(HttpRouting.Builder r) {
+        r.addFilter(new Auth(apiKey))
+                .get("/healthz", (req, res) -> {
+                    ObjectNode n = Json.object();
+                    n.put("status", "ok");
+                    Json.send(res, 200, n);
+                })
+                .post("/v1/sessions", this::createSession)
+                .get("/v1/sessions", this::listSessions)
+                .get("/v1/sessions/{id}", this::getSession)
+                .delete("/v1/sessions/{id}", this::deleteSession)
+                .get("/v1/sessions/{id}/stats", this::stats)
+                .post("/v1/sessions/{id}/exec", this::execBlocking)
+                .post("/v1/sessions/{id}/exec/stream", this::execStream)
+                .delete("/v1/sessions/{id}/execs/{execId}", this::cancelExec)
+                .any((req, res) -> {
+                    throw ApiError.notFound("no route for " + req.prologue().method().text() + " "
+                            + req.path().path()).exception();
+                })
+                .error(ApiException.class, (req, res, e) -> sendError(res, e.error()))
+                .error(SessionException.class, (req, res, e) -> sendError(res, map(e)))
+                .error(SandboxStartException.class, (req, res, e) ->
+                        sendError(res, new ApiError(503, "UNAVAILABLE", e.getMessage() + "; see the daemon log")))
+                .error(Throwable.class, (req, res, e) -> {
+                    log.error("unhandled error on {} {}", req.prologue().method().text(), req.path().path(), e);
+                    sendError(res, new ApiError(500, "INTERNAL", "internal error; see the daemon log"));
+                });
+    }
+
+    private static void sendError(ServerResponse res, ApiError e) {
+        if (res.isSent()) return;
+        Json.send(res, e.status(), Json.error(e));
+    }
+
+    private static ApiError map(SessionException e) {
+        return switch (e.reason()) {
+            case NOT_FOUND -> ApiError.sessionNotFound(e.getMessage());
+            case GONE -> new ApiError(410, "SESSION_GONE", e.getMessage());
+            case INVALID -> ApiError.invalid(e.getMessage());
+            case UNAVAILABLE -> new ApiError(503, "UNAVAILABLE", e.getMessage());
+            case CONFLICT -> new ApiError(409, "CONFLICT", e.getMessage());
+        };
+    }
+
+    private static String id(ServerRequest req, String name) {
+        String v = req.path().pathParameters().get(name);
+        if (!ID.matcher(v).matches()) {
+            throw (name.equals("id") ? ApiError.sessionNotFound("session " + abbreviate(v) + " not found")
+                    : ApiError.notFound("exec " + abbreviate(v) + " not found")).exception();
+        }
+        return v;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 64 ? s.substring(0, 64) + "..." : s;
+    }
+
+    private void createSession(ServerRequest req, ServerResponse res) {
+        RequestBody body = RequestBody.read(req, config.maxBodyBytes());
+        Optional<String> image = body.string("image", 128);
+        Optional<Long> ttl = body.integer("ttl_seconds", 1, Integer.MAX_VALUE);
+        if (body.string("workspace_id", 128).isPresent()) {
+            throw ApiError.invalid("workspace_id is not supported by this daemon yet; omit it").exception();
+        }
+        SessionSpec spec = new SessionSpec(image, ttl.map(Duration::ofSeconds),
+                body.stringMap("env", true, 256), body.stringMap("labels", false, 64), body.string("network", 32));
+        SessionView v = sessions.create(spec).view();
+        res.header(HeaderNames.LOCATION, "/v1/sessions/" + v.id());
+        Json.send(res, 201, Wire.session(v));
+    }
+
+    private void listSessions(ServerRequest req, ServerResponse res) {
+        ArrayNode arr = Json.MAPPER.createArrayNode();
+        for (SessionView v : sessions.list()) arr.add(Wire.session(v));
+        Json.send(res, 200, arr);
+    }
+
+    private void getSession(ServerRequest req, ServerResponse res) {
+        Json.send(res, 200, Wire.session(sessions.view(id(req, "id"))));
+    }
+
+    private void deleteSession(ServerRequest req, ServerResponse res) {
+        sessions.destroy(id(req, "id"));
+        ObjectNode n = Json.object();
+        n.put("ok", true);
+        Json.send(res, 200, n);
+    }
+
+    private void stats(ServerRequest req, ServerResponse res) {
+        CgroupStats s = sessions.stats(id(req, "id"));
+        ObjectNode n = Json.object();
+        n.put("memory_bytes", s.memoryBytes());
+        n.put("memory_limit", s.memoryLimit());
+        n.put("cpu_usage_usec", s.cpuUsageMicros());
+        n.put("pids", s.pids());
+        Json.send(res, 200, n);
+    }
+
+    private void execBlocking(ServerRequest req, ServerResponse res) throws InterruptedException {
+        String sid = id(req, "id");
+        ExecParams params = ExecParams.parse(RequestBody.read(req, config.maxBodyBytes()), config);
+        Exec exec = sessions.exec(sid, params.request());
+        BlockingExec.Response r = blocking.run(exec, params);
+        Json.send(res, r.status(), r.body());
+    }
+
+    private void execStream(ServerRequest req, ServerResponse res) throws InterruptedException {
+        String sid = id(req, "id");
+        ExecParams params = ExecParams.parse(RequestBody.read(req, config.maxBodyBytes()), config);
+        Exec exec = sessions.exec(sid, params.request());
+        res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+        res.header("X-Accel-Buffering", "no");
+        res.header("X-Exec-Id", exec.id());
+        SseSink sink = res.sink(SseSink.TYPE);
+        streaming.run(exec, params, sink);
+    }
+
+    private void cancelExec(ServerRequest req, ServerResponse res) {
+        sessions.cancel(id(req, "id"), id(req, "execId"));
+        ObjectNode n = Json.object();
+        n.put("ok", true);
+        Json.send(res, 200, n);
+    }
+}

@@ -1,0 +1,119 @@
+package dev.sandkasten.cgroup;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The control groups of one session: the group in the cgroup2 tree (which, on pure v2, also holds
+ * the limits) and, on hybrid hosts, one group per v1 controller. The sandbox launcher joins all
+ * of them before it executes bubblewrap, so every process of the session is accounted and limited.
+ */
+public final class SessionCgroup {
+    private final CgroupLayout layout;
+    private final Path group;
+    private final List<Path> limitGroups;
+
+    SessionCgroup(CgroupLayout layout, Path group, List<Path> limitGroups) {
+        this.layout = layout;
+        this.group = group;
+        this.limitGroups = List.copyOf(limitGroups);
+    }
+
+    /** The {@code cgroup.procs} files a launcher writes its own pid to. */
+    public List<Path> joinFiles() {
+        List<Path> files = new ArrayList<>();
+        files.add(group.resolve("cgroup.procs"));
+        for (Path g : limitGroups) files.add(g.resolve("cgroup.procs"));
+        return files;
+    }
+
+    /** Host pids directly in the session's group (not in its command groups). */
+    public List<Long> pids() {
+        return CgroupFiles.pids(group);
+    }
+
+    /** A fresh kill group for one command; the caller moves the shell into it before the command starts. */
+    public CommandGroup newCommandGroup(String name) {
+        Path g = group.resolve(name);
+        CgroupFiles.mkdir(g);
+        return new CommandGroup(g, group);
+    }
+
+    /** Removes command groups whose processes have all exited. */
+    public void pruneCommandGroups() {
+        try (var children = Files.list(group)) {
+            for (Path g : children.filter(Files::isDirectory).toList()) {
+                if (CgroupFiles.pids(g).isEmpty()) CgroupFiles.rmdirTree(g);
+            }
+        } catch (IOException e) {
+            // the session is going away; nothing to prune
+        }
+    }
+
+    public CgroupStats stats() {
+        return switch (layout) {
+            case CgroupLayout.V2 v2 -> new CgroupStats(
+                    CgroupFiles.readLong(group.resolve("memory.current"), 0),
+                    CgroupFiles.readLong(group.resolve("memory.max"), 0),
+                    CgroupFiles.readKey(group.resolve("cpu.stat"), "usage_usec", 0),
+                    CgroupFiles.readLong(group.resolve("pids.current"), 0));
+            case CgroupLayout.Hybrid h -> new CgroupStats(
+                    CgroupFiles.readLong(limitGroup(h.memory()).resolve("memory.usage_in_bytes"), 0),
+                    CgroupFiles.readLong(limitGroup(h.memory()).resolve("memory.limit_in_bytes"), 0),
+                    CgroupFiles.readLong(limitGroup(h.cpuacct()).resolve("cpuacct.usage"), 0) / 1000,
+                    CgroupFiles.readLong(limitGroup(h.pids()).resolve("pids.current"), 0));
+        };
+    }
+
+    private Path limitGroup(Path controllerRoot) {
+        for (Path g : limitGroups) if (g.startsWith(controllerRoot)) return g;
+        throw new IllegalStateException("no group under " + controllerRoot);
+    }
+
+    /** Kills every process of the session, in every command group. */
+    public void killAll() {
+        Path kill = group.resolve("cgroup.kill");
+        if (Files.exists(kill)) {
+            try {
+                CgroupFiles.write(kill, "1");
+                return;
+            } catch (IOException e) {
+                // older kernels: fall back to freezing and killing one by one
+            }
+        }
+        new CommandGroup(group, group).killAllExcept(-1);
+    }
+
+    /** True while any process of the session is alive. */
+    public boolean populated() {
+        try {
+            for (String line : Files.readAllLines(group.resolve("cgroup.events"))) {
+                if (line.equals("populated 1")) return true;
+            }
+            return false;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Kills what is left and removes every group; returns false if a group could not be removed. */
+    public boolean destroy() {
+        killAll();
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        while (populated() && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        boolean ok = CgroupFiles.rmdirTree(group);
+        for (Path g : limitGroups) ok &= CgroupFiles.rmdirTree(g);
+        return ok;
+    }
+}

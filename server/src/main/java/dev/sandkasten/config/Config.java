@@ -1,0 +1,42 @@
+package dev.sandkasten.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The daemon's settings, validated. See {@link ConfigLoader} for where each comes from and
+ * {@code docs/configuration.md} for the full table.
+ */
+public record Config(
+        String listenHost,
+        int listenPort,
+        Path dataDir,
+        Optional<String> apiKey,
+        String defaultImage,
+        Duration sessionTtl,
+        Duration sessionMaxTtl,
+        int maxSessions,
+        Duration execTimeout,
+        Duration execMaxTimeout,
+        int maxOutputBytes,
+        int chunkSize,
+        int maxChunkSize,
+        long outputWindowBytes,
+        Duration heartbeat,
+        Duration disconnectGrace,
+        Duration killGrace,
+        long memoryLimitBytes,
+        int pidsLimit,
+        double cpuLimit,
+        int sandboxUid,
+        String sandboxHostname,
+        long maxBodyBytes,
+        Duration reaperInterval) {
+
+    /** True if the listen address is only reachable from this machine. */
+    public boolean listensOnLoopback() {
+        return listenHost.equals("localhost") || listenHost.startsWith("127.") || listenHost.equals("::1")
+                || listenHost.equals("[::1]");
+    }
+}

@@ -1,0 +1,186 @@
+package dev.sandkasten.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Builds a {@link Config} from, in rising precedence: defaults, the YAML file given by
+ * {@code --config}, {@code SANDKASTEN_*} environment variables, and the flags {@code --listen}
+ * and {@code --data-dir}. Unknown keys are errors, so a typo never silently keeps a default.
+ */
+public final class ConfigLoader {
+    /** Every key with its default; the order is the documentation order. */
+    static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
+
+    static {
+        DEFAULTS.put("listen", "127.0.0.1:8080");
+        DEFAULTS.put("data_dir", "");
+        DEFAULTS.put("api_key", "");
+        DEFAULTS.put("default_image", "python");
+        DEFAULTS.put("session_ttl_seconds", "1800");
+        DEFAULTS.put("session_max_ttl_seconds", "86400");
+        DEFAULTS.put("max_sessions", "500");
+        DEFAULTS.put("exec_timeout_ms", "120000");
+        DEFAULTS.put("exec_max_timeout_ms", "3600000");
+        DEFAULTS.put("max_output_bytes", "1MiB");
+        DEFAULTS.put("chunk_size", "16KiB");
+        DEFAULTS.put("max_chunk_size", "1MiB");
+        DEFAULTS.put("output_window_bytes", "1MiB");
+        DEFAULTS.put("heartbeat_ms", "15000");
+        DEFAULTS.put("disconnect_grace_ms", "3000");
+        DEFAULTS.put("kill_grace_ms", "2000");
+        DEFAULTS.put("memory_limit", "1GiB");
+        DEFAULTS.put("pids_limit", "512");
+        DEFAULTS.put("cpu_limit", "1");
+        DEFAULTS.put("sandbox_uid", "100000");
+        DEFAULTS.put("sandbox_hostname", "sandbox");
+        DEFAULTS.put("max_body_bytes", "8MiB");
+        DEFAULTS.put("reaper_interval_ms", "1000");
+    }
+
+    private ConfigLoader() {}
+
+    /**
+     * @param configFile YAML file, if any
+     * @param env the process environment
+     * @param flags values from the command line, by key
+     */
+    public static Config load(Optional<Path> configFile, Map<String, String> env, Map<String, String> flags) {
+        Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
+        if (configFile.isPresent()) values.putAll(readYaml(configFile.get()));
+        for (String key : DEFAULTS.keySet()) {
+            String v = env.get("SANDKASTEN_" + key.toUpperCase(Locale.ROOT));
+            if (v != null) values.put(key, v);
+        }
+        for (var e : flags.entrySet()) {
+            if (!DEFAULTS.containsKey(e.getKey())) throw new ConfigException("unknown setting '" + e.getKey() + "'");
+            values.put(e.getKey(), e.getValue());
+        }
+        return build(values, env);
+    }
+
+    private static Map<String, String> readYaml(Path file) {
+        JsonNode root;
+        try {
+            root = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(file));
+        } catch (IOException e) {
+            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        if (root == null || root.isNull() || root.isMissingNode()) return out;
+        if (!root.isObject()) throw new ConfigException("config file " + file + " must be a mapping of settings");
+        for (var it = root.properties().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (!DEFAULTS.containsKey(e.getKey())) {
+                throw new ConfigException("unknown setting '" + e.getKey() + "' in " + file
+                        + "; known settings: " + String.join(", ", DEFAULTS.keySet()));
+            }
+            if (!e.getValue().isValueNode()) throw new ConfigException("setting '" + e.getKey() + "' must be a single value");
+            out.put(e.getKey(), e.getValue().asText());
+        }
+        return out;
+    }
+
+    private static Config build(Map<String, String> v, Map<String, String> env) {
+        String listen = v.get("listen").trim();
+        int colon = listen.lastIndexOf(':');
+        if (colon <= 0) throw new ConfigException("listen must be HOST:PORT, got '" + listen + "'");
+        String host = listen.substring(0, colon);
+        int port = (int) integer(v, "listen", listen.substring(colon + 1), 0, 65535);
+        String dataDir = v.get("data_dir").trim();
+        Path data = dataDir.isEmpty() ? defaultDataDir(env) : Path.of(dataDir);
+        String key = v.get("api_key").trim();
+        if (!key.isEmpty() && key.length() < 16) throw new ConfigException("api_key must be at least 16 characters");
+
+        Duration ttl = Duration.ofSeconds(integer(v, "session_ttl_seconds", 1, Integer.MAX_VALUE));
+        Duration maxTtl = Duration.ofSeconds(integer(v, "session_max_ttl_seconds", 1, Integer.MAX_VALUE));
+        if (ttl.compareTo(maxTtl) > 0) throw new ConfigException("session_ttl_seconds must not exceed session_max_ttl_seconds");
+        Duration timeout = Duration.ofMillis(integer(v, "exec_timeout_ms", 1, Integer.MAX_VALUE));
+        Duration maxTimeout = Duration.ofMillis(integer(v, "exec_max_timeout_ms", 1, Integer.MAX_VALUE));
+        if (timeout.compareTo(maxTimeout) > 0) throw new ConfigException("exec_timeout_ms must not exceed exec_max_timeout_ms");
+        int chunk = (int) size(v, "chunk_size", 1, 64L << 20);
+        int maxChunk = (int) size(v, "max_chunk_size", 1, 64L << 20);
+        if (chunk > maxChunk) throw new ConfigException("chunk_size must not exceed max_chunk_size");
+        double cpus;
+        try {
+            cpus = Double.parseDouble(v.get("cpu_limit").trim());
+        } catch (NumberFormatException e) {
+            throw new ConfigException("cpu_limit must be a number of cores such as 1 or 0.5");
+        }
+        if (!(cpus >= 0.01 && cpus <= 1024)) throw new ConfigException("cpu_limit must be between 0.01 and 1024");
+        String hostname = v.get("sandbox_hostname").trim();
+        if (!hostname.matches("[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?")) {
+            throw new ConfigException("sandbox_hostname must be a valid host name");
+        }
+        return new Config(host, port, data, key.isEmpty() ? Optional.empty() : Optional.of(key),
+                v.get("default_image").trim(), ttl, maxTtl,
+                (int) integer(v, "max_sessions", 1, 1_000_000),
+                timeout, maxTimeout,
+                (int) size(v, "max_output_bytes", 1024, 256L << 20),
+                chunk, maxChunk,
+                size(v, "output_window_bytes", 64 * 1024, 1L << 30),
+                Duration.ofMillis(integer(v, "heartbeat_ms", 100, 3_600_000)),
+                Duration.ofMillis(integer(v, "disconnect_grace_ms", 0, 3_600_000)),
+                Duration.ofMillis(integer(v, "kill_grace_ms", 100, 600_000)),
+                size(v, "memory_limit", 16L << 20, 1L << 50),
+                (int) integer(v, "pids_limit", 8, 4_194_304),
+                cpus,
+                (int) integer(v, "sandbox_uid", 1, Integer.MAX_VALUE),
+                hostname,
+                size(v, "max_body_bytes", 64 * 1024, 1L << 30),
+                Duration.ofMillis(integer(v, "reaper_interval_ms", 10, 3_600_000)));
+    }
+
+    static Path defaultDataDir(Map<String, String> env) {
+        if ("root".equals(System.getProperty("user.name"))) return Path.of("/var/lib/sandkasten");
+        String xdg = env.get("XDG_DATA_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".local", "share");
+        return base.resolve("sandkasten");
+    }
+
+    private static long integer(Map<String, String> v, String key, long min, long max) {
+        return integer(v, key, v.get(key), min, max);
+    }
+
+    private static long integer(Map<String, String> v, String key, String raw, long min, long max) {
+        long n;
+        try {
+            n = Long.parseLong(raw.trim());
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key + " must be an integer, got '" + raw + "'");
+        }
+        if (n < min || n > max) throw new ConfigException(key + " must be between " + min + " and " + max + ", got " + n);
+        return n;
+    }
+
+    private static final Pattern SIZE = Pattern.compile("(?i)\\s*(\\d+)\\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?\\s*");
+
+    /** Parses byte sizes such as {@code 1048576}, {@code 512m}, {@code 1GiB} (all binary multiples). */
+    static long size(Map<String, String> v, String key, long min, long max) {
+        String raw = v.get(key);
+        Matcher m = SIZE.matcher(raw);
+        if (!m.matches()) throw new ConfigException(key + " must be a size such as 1048576, 512MiB or 1GiB, got '" + raw + "'");
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
+        long mult = switch (unit.charAt(0)) {
+            case 'k' -> 1L << 10;
+            case 'm' -> 1L << 20;
+            case 'g' -> 1L << 30;
+            default -> 1L;
+        };
+        long bytes = n * mult;
+        if (bytes < min || bytes > max) throw new ConfigException(key + " must be between " + min + " and " + max + " bytes");
+        return bytes;
+    }
+}

@@ -1,0 +1,146 @@
+package dev.sandkasten.daemon;
+
+import dev.sandkasten.api.HttpApi;
+import dev.sandkasten.cgroup.CgroupDriver;
+import dev.sandkasten.cgroup.CgroupLayout;
+import dev.sandkasten.config.Config;
+import dev.sandkasten.config.ConfigException;
+import dev.sandkasten.sandbox.Image;
+import dev.sandkasten.sandbox.ImageCatalog;
+import dev.sandkasten.sandbox.RootfsLayout;
+import dev.sandkasten.sandbox.SandboxLauncher;
+import dev.sandkasten.sandbox.SandboxSettings;
+import dev.sandkasten.session.SessionManager;
+import io.helidon.webserver.WebServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running daemon: the object graph built by hand from a {@link Config}. Tests start it
+ * in-process on a free port; {@code Main} starts it for {@code sandkasten serve}.
+ */
+public final class Daemon implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+
+    private final SessionManager sessions;
+    private final WebServer server;
+    private final String apiKey;
+
+    private Daemon(SessionManager sessions, WebServer server, String apiKey) {
+        this.sessions = sessions;
+        this.server = server;
+        this.apiKey = apiKey;
+    }
+
+    public static Daemon start(Config config) {
+        boolean root = "root".equals(System.getProperty("user.name"));
+        ApiKeys.Resolved key = ApiKeys.resolve(config.apiKey(), prepareDataDir(config.dataDir()));
+        if (!config.listensOnLoopback() && config.apiKey().isEmpty()) {
+            throw new ConfigException("refusing to listen on " + config.listenHost() + " without a configured API key: "
+                    + "set SANDKASTEN_API_KEY or api_key in the config file, or listen on 127.0.0.1");
+        }
+        Prerequisites.Programs programs = Prerequisites.ensure(root);
+
+        CgroupLayout layout = CgroupLayout.detect();
+        CgroupDriver cgroups = new CgroupDriver(layout, "sandkasten-" + shortHash(config.dataDir().toAbsolutePath().toString()));
+        cgroups.init();
+        cgroups.removeStale();
+        log.info("cgroups: {}", layout.describe());
+
+        SandboxSettings settings = new SandboxSettings(config.dataDir(), config.sandboxUid(), config.sandboxHostname());
+        deleteStaleSessions(settings.sessionsDir());
+        new RootfsLayout(settings).write();
+        ImageCatalog images = ImageCatalog.builtIn();
+        for (String name : images.names()) {
+            Image image = images.find(name).orElseThrow();
+            List<String> missing = ImageCatalog.missingPrograms(image);
+            if (!missing.isEmpty()) log.warn("image {} lacks {} on this host", name, missing);
+        }
+        SandboxLauncher launcher = new SandboxLauncher(settings, cgroups, programs.bwrap(), programs.setpriv());
+        SessionManager sessions = new SessionManager(config, images, launcher, settings.sessionsDir());
+        HttpApi api = new HttpApi(config, sessions, key.key());
+        WebServer server;
+        try {
+            server = WebServer.builder()
+                    .host(config.listenHost())
+                    .port(config.listenPort())
+                    .maxPayloadSize(config.maxBodyBytes())
+                    .routing(api::routing)
+                    .build()
+                    .start();
+        } catch (RuntimeException e) {
+            sessions.close();
+            throw e;
+        }
+        if (key.generated()) {
+            System.out.println("sandkasten: generated an API key (stored with mode 0600 in " + key.file() + "):");
+            System.out.println("  " + key.key());
+        } else if (key.file() != null) {
+            System.out.println("sandkasten: API key is in " + key.file());
+        }
+        log.info("listening on http://{}:{}", config.listenHost(), server.port());
+        return new Daemon(sessions, server, key.key());
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public String apiKey() {
+        return apiKey;
+    }
+
+    public SessionManager sessions() {
+        return sessions;
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+        sessions.close();
+    }
+
+    private static Path prepareDataDir(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            // Others may traverse (the sandbox uid must reach its bind-mount sources) but not list or read.
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create data directory " + dir, e);
+        }
+    }
+
+    private static void deleteStaleSessions(Path sessionsDir) {
+        if (!Files.isDirectory(sessionsDir)) return;
+        try (var dirs = Files.list(sessionsDir)) {
+            for (Path d : dirs.toList()) {
+                log.info("removing leftover session directory {}", d.getFileName());
+                try (var walk = Files.walk(d)) {
+                    for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+                }
+            }
+        } catch (IOException e) {
+            log.warn("could not remove leftover sessions: {}", e.toString());
+        }
+    }
+
+    private static String shortHash(String s) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d, 0, 4);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

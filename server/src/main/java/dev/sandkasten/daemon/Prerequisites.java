@@ -1,0 +1,79 @@
+package dev.sandkasten.daemon;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes sure the host programs sandboxes need are there: bubblewrap always, and python3 with pip
+ * and venv for the {@code python} image. As root on a system with apt they are installed;
+ * otherwise start-up fails with the exact command to run.
+ */
+final class Prerequisites {
+    private static final Logger log = LoggerFactory.getLogger(Prerequisites.class);
+
+    private Prerequisites() {}
+
+    record Programs(String bwrap, String setpriv) {}
+
+    static Programs ensure(boolean root) {
+        List<String> missing = new ArrayList<>();
+        if (find("bwrap").isEmpty()) missing.add("bubblewrap");
+        if (find("setpriv").isEmpty()) missing.add("util-linux");
+        if (!pythonReady()) missing.addAll(List.of("python3", "python3-pip", "python3-venv"));
+        if (!missing.isEmpty()) {
+            String cmd = "apt-get install -y --no-install-recommends " + String.join(" ", missing);
+            if (root && find("apt-get").isPresent()) {
+                log.info("installing missing prerequisites: {}", String.join(" ", missing));
+                if (run(List.of("sh", "-c", "DEBIAN_FRONTEND=noninteractive " + cmd
+                        + " || (apt-get update && DEBIAN_FRONTEND=noninteractive " + cmd + ")")) != 0) {
+                    throw new IllegalStateException("could not install prerequisites; run as root: " + cmd);
+                }
+            } else {
+                throw new IllegalStateException("missing prerequisites (" + String.join(", ", missing)
+                        + "); install them with: sudo " + cmd);
+            }
+        }
+        return new Programs(find("bwrap").orElseThrow(), find("setpriv").orElseThrow());
+    }
+
+    private static boolean pythonReady() {
+        if (!Files.isExecutable(Path.of("/usr/bin/python3"))) return false;
+        // On Debian, venv needs the pip wheel from python3-venv's dependencies, and pip is a package of its own.
+        return hasWheels() && run(List.of("/usr/bin/python3", "-c", "import ensurepip, pip, venv")) == 0;
+    }
+
+    private static boolean hasWheels() {
+        try (var s = Files.list(Path.of("/usr/share/python-wheels"))) {
+            return s.anyMatch(p -> p.getFileName().toString().startsWith("pip-"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static Optional<String> find(String program) {
+        for (String dir : List.of("/usr/bin", "/usr/sbin", "/bin", "/sbin", "/usr/local/bin")) {
+            Path p = Path.of(dir, program);
+            if (Files.isExecutable(p)) return Optional.of(p.toString());
+        }
+        return Optional.empty();
+    }
+
+    private static int run(List<String> cmd) {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return p.waitFor();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+}

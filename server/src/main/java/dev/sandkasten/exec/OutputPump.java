@@ -1,0 +1,116 @@
+package dev.sandkasten.exec;
+
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+
+/**
+ * Copies one command's stdout or stderr FIFO into its {@link ExecOutput} as bytes arrive: a
+ * blocking read returns as soon as the program writes, so there is no polling interval and no
+ * line buffering. Two read ends are opened: the pump reads the first; at the command's end,
+ * closing it wakes the pump, and the second end takes what is still in the pipe. If background
+ * jobs still hold the write end, that second end is handed to {@link BackgroundDrain}, so they
+ * neither block nor die of SIGPIPE, and their later output never reaches another command.
+ */
+final class OutputPump implements Runnable {
+    private static final int READ_SIZE = 64 * 1024;
+
+    private final Path fifo;
+    private final StdStream stream;
+    private final ExecOutput output;
+    private final CountDownLatch opened = new CountDownLatch(1);
+    private volatile FileChannel main;
+    private volatile InputStream spare;
+    private volatile boolean endOfFile;
+    private volatile IOException failure;
+    private Future<?> task;
+
+    OutputPump(Path fifo, StdStream stream, ExecOutput output) {
+        this.fifo = fifo;
+        this.stream = stream;
+        this.output = output;
+    }
+
+    void start(ExecutorService threads) {
+        task = threads.submit(this);
+    }
+
+    @Override
+    public void run() {
+        try {
+            // Both opens block until the shell opens the FIFO for writing (or finish() pokes it).
+            main = FileChannel.open(fifo, StandardOpenOption.READ);
+            spare = new FileInputStream(fifo.toFile());
+            opened.countDown();
+            ByteBuffer buf = ByteBuffer.allocateDirect(READ_SIZE);
+            byte[] bytes = new byte[READ_SIZE];
+            while (true) {
+                buf.clear();
+                int n = main.read(buf);
+                if (n < 0) {
+                    endOfFile = true;
+                    return;
+                }
+                buf.flip();
+                buf.get(bytes, 0, n);
+                output.append(stream, bytes, 0, n);
+            }
+        } catch (ClosedChannelException e) {
+            // finish() closed the main end: the command is over
+        } catch (IOException e) {
+            failure = e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            opened.countDown();
+        }
+    }
+
+    /**
+     * Called after the shell reported the command done: everything the command wrote is in the
+     * pipe by then. Stops the pump, moves the rest of the pipe's content into the output, and
+     * returns the spare read end if something (a background job) still holds the FIFO open.
+     */
+    InputStream finish() throws IOException, InterruptedException {
+        if (opened.getCount() > 0) {
+            // The pump may still wait in open(): opening the write end completes the rendezvous.
+            try (var poke = FileChannel.open(fifo, StandardOpenOption.WRITE)) {
+                opened.await();
+            }
+        }
+        FileChannel ch = main;
+        if (ch != null) ch.close();
+        try {
+            task.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IOException("output pump failed", e.getCause());
+        }
+        if (failure != null) throw failure;
+        InputStream rest = spare;
+        if (rest == null) return null;
+        if (endOfFile) {
+            rest.close();
+            return null;
+        }
+        int pending = rest.available();
+        byte[] buf = new byte[READ_SIZE];
+        while (pending > 0) {
+            int n = rest.read(buf, 0, Math.min(buf.length, pending));
+            if (n < 0) {
+                rest.close();
+                return null;
+            }
+            output.append(stream, buf, 0, n);
+            pending -= n;
+        }
+        return rest;
+    }
+}

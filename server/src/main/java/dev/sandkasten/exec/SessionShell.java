@@ -1,0 +1,375 @@
+package dev.sandkasten.exec;
+
+import dev.sandkasten.cgroup.CommandGroup;
+import dev.sandkasten.sandbox.Sandbox;
+import dev.sandkasten.sandbox.SandboxLauncher;
+import dev.sandkasten.sandbox.SandboxSpec;
+import dev.sandkasten.sandbox.SandboxStartException;
+import dev.sandkasten.sandbox.Shell;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The persistent shell of one session and the queue in front of it. Commands run one at a time
+ * in arrival order (a fair semaphore); each one is written to a command file, sourced by the
+ * shell with its stdout and stderr on fresh FIFOs, and ends when the shell's completion record
+ * arrives on the control FIFO. A timeout or cancel kills the command's cgroup; if the shell does
+ * not report back within the kill grace, the shell itself is replaced and the outcome says so.
+ */
+public final class SessionShell implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SessionShell.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final int FIFO_BATCH = 64;
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(10);
+
+    /** What the driver of the running command waits for. */
+    private sealed interface Signal {
+        record FromShell(ControlRecord record) implements Signal {}
+        record Cancel(Exec exec, String reason) implements Signal {}
+        record SandboxGone() implements Signal {}
+    }
+
+    /** Settings shared by every session's shell. */
+    public record Options(long outputWindowBytes, Duration killGrace) {}
+
+    private final Sandbox sandbox;
+    private final SandboxLauncher launcher;
+    private final ExecutorService ioThreads;
+    private final Options options;
+    private final BackgroundDrain backgroundDrain;
+    private final Semaphore turn = new Semaphore(1, true);
+    private final LinkedBlockingQueue<Signal> signals = new LinkedBlockingQueue<>();
+    private final CompletableFuture<Void> lost = new CompletableFuture<>();
+    private volatile long shellPid = -1;
+    private volatile Exec running;
+    private long nextCommand;
+    private long fifosCreated;
+    private CompletableFuture<Void> refill = CompletableFuture.completedFuture(null);
+    private int leftoverGroups;
+
+    private SessionShell(Sandbox sandbox, SandboxLauncher launcher, ExecutorService ioThreads, Options options) {
+        this.sandbox = sandbox;
+        this.launcher = launcher;
+        this.ioThreads = ioThreads;
+        this.options = options;
+        this.backgroundDrain = new BackgroundDrain(ioThreads);
+    }
+
+    /** Launches the sandbox and waits until its shell reports ready. */
+    public static SessionShell start(SandboxSpec spec, SandboxLauncher launcher, ExecutorService ioThreads, Options options) {
+        List<String> fifos = fifoNames(0, FIFO_BATCH);
+        Sandbox sandbox = launcher.launch(spec, fifos);
+        SessionShell shell = new SessionShell(sandbox, launcher, ioThreads, options);
+        shell.fifosCreated = FIFO_BATCH;
+        try {
+            shell.awaitFirstReady();
+        } catch (RuntimeException e) {
+            String diagnostics = readLog(sandbox.logFile());
+            sandbox.close();
+            log.error("sandbox {} did not start: {} {}", spec.name(), e.getMessage(), diagnostics);
+            throw new SandboxStartException("the sandbox did not start", e);
+        }
+        return shell;
+    }
+
+    private void awaitFirstReady() {
+        ioThreads.execute(new ControlReader(sandbox.controlDir().resolve("ctl"),
+                r -> signals.add(new Signal.FromShell(r)), this::markLost));
+        sandbox.onExit().thenRun(this::markLost);
+        try {
+            Signal s = signals.poll(READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            if (s instanceof Signal.FromShell(ControlRecord.Ready(long pid))) {
+                shellPid = hostPid(pid);
+                return;
+            }
+            throw new IllegalStateException(s == null ? "no ready record within " + READY_TIMEOUT : "unexpected " + s);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting", e);
+        }
+    }
+
+    private void markLost() {
+        if (lost.complete(null)) signals.add(new Signal.SandboxGone());
+    }
+
+    /** Completes when the sandbox has died; the session is then unusable. */
+    public CompletableFuture<Void> lost() {
+        return lost;
+    }
+
+    public boolean isLost() {
+        return lost.isDone();
+    }
+
+    public Sandbox sandbox() {
+        return sandbox;
+    }
+
+    /** The command running now, if any. */
+    public Exec running() {
+        return running;
+    }
+
+    /**
+     * Queues a command. It runs on a virtual thread of its own once every earlier command has
+     * ended; the caller reads its output and outcome from the returned {@link Exec}.
+     */
+    public Exec submit(ExecRequest request) {
+        Exec exec = new Exec(newExecId(), request, new ExecOutput(options.outputWindowBytes()));
+        exec.cancelRequest().thenAccept(reason -> signals.add(new Signal.Cancel(exec, reason)));
+        Thread.ofVirtual().name("exec-" + exec.id()).start(() -> drive(exec));
+        return exec;
+    }
+
+    private static String newExecId() {
+        byte[] b = new byte[12];
+        RANDOM.nextBytes(b);
+        return "ex_" + Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+
+    private void drive(Exec exec) {
+        ExecOutcome outcome;
+        try {
+            outcome = waitTurnAndRun(exec);
+        } catch (Exception e) {
+            log.error("exec {} failed", exec.id(), e);
+            outcome = new ExecOutcome.SandboxLost(0);
+            if (!(e instanceof InterruptedException)) {
+                markLost();
+                sandbox.close();
+            }
+        }
+        exec.output().finish();
+        exec.outcome().complete(outcome);
+    }
+
+    private ExecOutcome waitTurnAndRun(Exec exec) throws Exception {
+        while (!turn.tryAcquire(50, TimeUnit.MILLISECONDS)) {
+            if (exec.cancelRequest().isDone()) return new ExecOutcome.Cancelled(exec.cancelRequest().join(), 0, false);
+            if (isLost()) return new ExecOutcome.SandboxLost(0);
+        }
+        try {
+            if (exec.cancelRequest().isDone()) return new ExecOutcome.Cancelled(exec.cancelRequest().join(), 0, false);
+            if (isLost()) return new ExecOutcome.SandboxLost(0);
+            running = exec;
+            return runOne(exec);
+        } finally {
+            running = null;
+            turn.release();
+        }
+    }
+
+    private ExecOutcome runOne(Exec exec) throws Exception {
+        long n = nextCommand++;
+        ensureFifos(n);
+        Path ctl = sandbox.controlDir();
+        Path cmdFile = ctl.resolve("c." + n);
+        Files.writeString(cmdFile, script(exec.request()), StandardCharsets.UTF_8);
+        CommandGroup group = sandbox.cgroup().newCommandGroup("cmd-" + n);
+        long shell = shellPid;
+        group.enter(shell);
+        OutputPump out = new OutputPump(ctl.resolve("o." + n), StdStream.STDOUT, exec.output());
+        OutputPump err = new OutputPump(ctl.resolve("e." + n), StdStream.STDERR, exec.output());
+        out.start(ioThreads);
+        err.start(ioThreads);
+
+        String dir = Sandbox.INNER_CONTROL_DIR;
+        long started = System.nanoTime();
+        boolean sent = true;
+        try {
+            sandbox.sendLine(". " + dir + "/c." + n + " </dev/null >" + dir + "/o." + n + " 2>" + dir + "/e." + n
+                    + "; __sk_done " + n + " $?");
+        } catch (IOException e) {
+            sent = false;
+            markLost();
+        }
+
+        long deadline = started + exec.request().timeout().toNanos();
+        String killReason = null;
+        long killDeadline = 0;
+        boolean stateLost = false;
+        boolean gone = !sent;
+        int exitCode = -1;
+        String cwd = "/workspace";
+        while (!gone) {
+            long wait = (killReason == null ? deadline : killDeadline) - System.nanoTime();
+            Signal s = wait > 0 ? signals.poll(wait, TimeUnit.NANOSECONDS) : null;
+            if (s == null) {
+                if (killReason == null) {
+                    killReason = TIMEOUT;
+                    group.killAllExcept(shell);
+                    killDeadline = System.nanoTime() + options.killGrace().toNanos();
+                    continue;
+                }
+                // The command's processes are dead but the shell did not report: it is stuck itself.
+                stateLost = true;
+                gone = !replaceShell(shell);
+                break;
+            }
+            if (s instanceof Signal.FromShell(ControlRecord.Done(long id, int code, String dirAfter))) {
+                if (id != n) continue;
+                exitCode = code;
+                cwd = dirAfter;
+                break;
+            } else if (s instanceof Signal.FromShell(ControlRecord.ShellExited(int status))) {
+                exitCode = status;
+                stateLost = true;
+                gone = !awaitReady();
+                break;
+            } else if (s instanceof Signal.FromShell(ControlRecord.Ready(long pid))) {
+                // A shell we did not know had exited: take the new one.
+                shellPid = hostPid(pid);
+                stateLost = true;
+                break;
+            } else if (s instanceof Signal.Cancel(Exec target, String reason)) {
+                if (target != exec || killReason != null) continue;
+                killReason = reason;
+                group.killAllExcept(shell);
+                killDeadline = System.nanoTime() + options.killGrace().toNanos();
+            } else if (s instanceof Signal.SandboxGone) {
+                gone = true;
+            }
+        }
+        long durationMs = (System.nanoTime() - started) / 1_000_000;
+
+        for (OutputPump pump : List.of(out, err)) {
+            InputStream stillOpen = pump.finish();
+            if (stillOpen != null) backgroundDrain.adopt(stillOpen);
+        }
+        if (!gone) {
+            if (!stateLost) group.leave(shell);
+            if (!group.removeIfEmpty()) leftoverGroups++;
+            if (leftoverGroups > 0) {
+                sandbox.cgroup().pruneCommandGroups();
+            }
+        }
+        for (String f : List.of("c." + n, "o." + n, "e." + n)) Files.deleteIfExists(ctl.resolve(f));
+
+        if (gone) return new ExecOutcome.SandboxLost(durationMs);
+        if (TIMEOUT.equals(killReason)) return new ExecOutcome.TimedOut(durationMs, stateLost);
+        if (killReason != null) return new ExecOutcome.Cancelled(killReason, durationMs, stateLost);
+        return new ExecOutcome.Completed(exitCode, cwd, durationMs, stateLost);
+    }
+
+    private static final String TIMEOUT = "timeout";
+
+    /** Kills a stuck shell; the supervisor starts a fresh one. Returns false if none came up. */
+    private boolean replaceShell(long stuck) throws InterruptedException {
+        log.info("shell of sandbox {} did not respond after its command was killed; replacing it", sandbox.name());
+        ProcessHandle.of(stuck).ifPresent(ProcessHandle::destroyForcibly);
+        return awaitReady();
+    }
+
+    /** Waits for the supervisor's next shell to report ready. */
+    private boolean awaitReady() throws InterruptedException {
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (true) {
+            long wait = deadline - System.nanoTime();
+            Signal s = wait > 0 ? signals.poll(wait, TimeUnit.NANOSECONDS) : null;
+            if (s == null || s instanceof Signal.SandboxGone) {
+                markLost();
+                return false;
+            }
+            if (s instanceof Signal.FromShell(ControlRecord.Ready(long pid))) {
+                shellPid = hostPid(pid);
+                return true;
+            }
+        }
+    }
+
+    /** The host pid of the process with pid {@code nsPid} in the sandbox's pid namespace. */
+    private long hostPid(long nsPid) {
+        for (long pid : sandbox.cgroup().pids()) {
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                    if (!line.startsWith("NSpid:")) continue;
+                    String[] f = line.substring(6).trim().split("\\s+");
+                    if (f.length > 1 && Long.parseLong(f[f.length - 1]) == nsPid) return pid;
+                }
+            } catch (IOException | NumberFormatException e) {
+                // exited meanwhile
+            }
+        }
+        throw new IllegalStateException("shell pid " + nsPid + " not found in the sandbox's cgroup");
+    }
+
+    private String script(ExecRequest r) {
+        if (!r.isolated()) return r.cmd();
+        StringBuilder s = new StringBuilder("(\n");
+        r.cwd().ifPresent(d -> s.append("cd -- ").append(Shell.quote(d)).append(" || builtin exit 1\n"));
+        for (Map.Entry<String, String> e : r.env().entrySet()) {
+            s.append("export ").append(e.getKey()).append('=').append(Shell.quote(e.getValue())).append('\n');
+        }
+        return s.append(r.cmd()).append("\n)\n").toString();
+    }
+
+    private void ensureFifos(long n) throws IOException, InterruptedException {
+        if (n + FIFO_BATCH / 4 >= fifosCreated && refill.isDone()) {
+            long from = fifosCreated;
+            fifosCreated += FIFO_BATCH;
+            refill = CompletableFuture.runAsync(() -> {
+                try {
+                    launcher.makeFifos(sandbox, fifoNames(from, FIFO_BATCH));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, ioThreads);
+        }
+        if (n >= fifosCreated - FIFO_BATCH) {
+            try {
+                refill.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IOException("cannot create output FIFOs", e.getCause());
+            }
+        }
+    }
+
+    private static List<String> fifoNames(long from, int count) {
+        List<String> names = new ArrayList<>(count * 2);
+        for (long i = from; i < from + count; i++) {
+            names.add("o." + i);
+            names.add("e." + i);
+        }
+        return names;
+    }
+
+    /** Resource use of the session, from its cgroups. */
+    public dev.sandkasten.cgroup.CgroupStats stats() {
+        return sandbox.cgroup().stats();
+    }
+
+    /** Kills everything in the sandbox and removes its groups; queued commands end as lost. */
+    @Override
+    public void close() {
+        markLost();
+        Exec r = running;
+        if (r != null) r.output().abandon();
+        sandbox.close();
+    }
+
+    private static String readLog(Path file) {
+        try {
+            String s = Files.readString(file);
+            return s.length() > 2000 ? s.substring(0, 2000) : s;
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}

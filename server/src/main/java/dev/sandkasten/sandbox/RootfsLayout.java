@@ -1,0 +1,128 @@
+package dev.sandkasten.sandbox;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes the files every sandbox mounts read-only: a generated, minimal {@code /etc} (never the
+ * host's real one, which holds secrets such as {@code /etc/shadow}) and the shell scripts that run
+ * inside. Regenerated at every start, so an upgrade never leaves stale copies behind.
+ */
+public final class RootfsLayout {
+    /** Public, secret-free host files copied into the generated /etc (symlinks are copied as links). */
+    private static final List<String> COPIED_FROM_HOST = List.of(
+            "alternatives", "ssl/certs", "ssl/openssl.cnf", "ld.so.cache", "os-release",
+            "services", "protocols", "mime.types", "debian_version");
+
+    private final SandboxSettings settings;
+
+    public RootfsLayout(SandboxSettings settings) {
+        this.settings = settings;
+    }
+
+    public void write() {
+        try {
+            Path etc = settings.etcDir();
+            deleteTree(etc);
+            Files.createDirectories(etc);
+            String host = settings.hostname();
+            int uid = SandboxSettings.INNER_UID;
+            Map<String, String> files = Map.of(
+                    "passwd", "root:x:0:0:root:/root:/bin/bash\n"
+                            + "sandbox:x:" + uid + ":" + uid + ":sandbox:/workspace:/bin/bash\n"
+                            + "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+                    "group", "root:x:0:\nsandbox:x:" + uid + ":\nnogroup:x:65534:\n",
+                    "hostname", host + "\n",
+                    "hosts", "127.0.0.1\tlocalhost\n127.0.1.1\t" + host + "\n::1\tlocalhost ip6-localhost ip6-loopback\n",
+                    "resolv.conf", "# no network in this sandbox\n",
+                    "nsswitch.conf", "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: files\n"
+                            + "protocols: files\nservices: files\n",
+                    "shells", "/bin/sh\n/bin/bash\n/usr/bin/bash\n",
+                    "timezone", "Etc/UTC\n");
+            for (var e : files.entrySet()) write(etc.resolve(e.getKey()), e.getValue());
+            Files.createSymbolicLink(etc.resolve("localtime"), Path.of("/usr/share/zoneinfo/Etc/UTC"));
+            for (String name : COPIED_FROM_HOST) copyFromHost(Path.of("/etc").resolve(name), etc.resolve(name));
+
+            Path rt = settings.runtimeDir();
+            Files.createDirectories(rt);
+            for (String script : List.of("boot.sh", "shell.sh")) {
+                try (InputStream in = RootfsLayout.class.getResourceAsStream(script)) {
+                    if (in == null) throw new IllegalStateException("missing resource " + script);
+                    Files.copy(in, rt.resolve(script), StandardCopyOption.REPLACE_EXISTING);
+                }
+                Files.setPosixFilePermissions(rt.resolve(script), PosixFilePermissions.fromString("rw-r--r--"));
+            }
+            Files.createDirectories(settings.sessionsDir());
+            Files.setPosixFilePermissions(settings.sessionsDir(), PosixFilePermissions.fromString("rwx--x--x"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare sandbox root files under " + settings.stateDir(), e);
+        }
+    }
+
+    private static void write(Path file, String text) throws IOException {
+        Files.writeString(file, text, StandardCharsets.UTF_8);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+    }
+
+    private static void copyFromHost(Path src, Path dst) throws IOException {
+        if (!Files.exists(src, LinkOption.NOFOLLOW_LINKS)) return;
+        Files.createDirectories(dst.getParent());
+        if (Files.isDirectory(src, LinkOption.NOFOLLOW_LINKS)) {
+            Files.walkFileTree(src, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                    Files.createDirectories(dst.resolve(src.relativize(dir).toString()));
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    copyOne(file, dst.resolve(src.relativize(file).toString()));
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } else {
+            copyOne(src, dst);
+        }
+    }
+
+    private static void copyOne(Path src, Path dst) throws IOException {
+        if (Files.isSymbolicLink(src)) {
+            Files.createSymbolicLink(dst, Files.readSymbolicLink(src));
+        } else if (Files.isRegularFile(src) && Files.isReadable(src)
+                && Files.getPosixFilePermissions(src).contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ)) {
+            // Only world-readable files: anything the host restricts stays on the host.
+            Files.copy(src, dst, StandardCopyOption.REPLACE_EXISTING);
+            Files.setPosixFilePermissions(dst, PosixFilePermissions.fromString("rw-r--r--"));
+        }
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) return;
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+                Files.delete(dir);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+}

@@ -1,0 +1,91 @@
+package dev.sandkasten.sandbox;
+
+import dev.sandkasten.cgroup.SessionCgroup;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A running sandbox: the bubblewrap process, the pipe to its shell's standard input, the host
+ * directory holding its control FIFOs and command files (mounted read-only inside at
+ * {@code /run/sandkasten}), and its control groups. Closing it kills everything inside and removes
+ * its groups; the caller removes the directories.
+ */
+public final class Sandbox implements AutoCloseable {
+    /** Where the control directory appears inside the sandbox. */
+    public static final String INNER_CONTROL_DIR = "/run/sandkasten";
+
+    private final String name;
+    private final Process process;
+    private final OutputStream shellInput;
+    private final Path controlDir;
+    private final Path workspaceDir;
+    private final Path logFile;
+    private final SessionCgroup cgroup;
+
+    Sandbox(String name, Process process, Path controlDir, Path workspaceDir, Path logFile, SessionCgroup cgroup) {
+        this.name = name;
+        this.process = process;
+        this.shellInput = process.getOutputStream();
+        this.controlDir = controlDir;
+        this.workspaceDir = workspaceDir;
+        this.logFile = logFile;
+        this.cgroup = cgroup;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** Host path of the control directory (FIFOs and command files). */
+    public Path controlDir() {
+        return controlDir;
+    }
+
+    public Path workspaceDir() {
+        return workspaceDir;
+    }
+
+    /** Bubblewrap's own diagnostics from start-up, for the daemon's log only. */
+    public Path logFile() {
+        return logFile;
+    }
+
+    public SessionCgroup cgroup() {
+        return cgroup;
+    }
+
+    /** Completes when the sandbox's process tree has ended. */
+    public CompletableFuture<Process> onExit() {
+        return process.onExit();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Sends one line to the shell; the caller serializes access. */
+    public void sendLine(String line) throws IOException {
+        shellInput.write(line.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        shellInput.write('\n');
+        shellInput.flush();
+    }
+
+    @Override
+    public void close() {
+        cgroup.killAll();
+        process.destroyForcibly();
+        try {
+            process.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            shellInput.close();
+        } catch (IOException e) {
+            // the pipe is gone with the process
+        }
+        cgroup.destroy();
+    }
+}

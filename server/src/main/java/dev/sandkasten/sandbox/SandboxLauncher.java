@@ -1,0 +1,156 @@
+package dev.sandkasten.sandbox;
+
+import dev.sandkasten.cgroup.CgroupDriver;
+import dev.sandkasten.cgroup.SessionCgroup;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts sandboxes. The launch is a short {@code /bin/sh} run as root that joins the session's
+ * control groups (so nothing forked later can escape them), creates the control FIFOs, drops to
+ * the unprivileged sandbox uid with {@code setpriv} and executes bubblewrap, whose user namespace
+ * maps that uid to the sandbox's inner user. The host's real {@code /etc}, the daemon's files and
+ * its environment are never visible inside.
+ */
+public final class SandboxLauncher {
+    private static final Logger log = LoggerFactory.getLogger(SandboxLauncher.class);
+
+    private final SandboxSettings settings;
+    private final CgroupDriver cgroups;
+    private final String bwrap;
+    private final String setpriv;
+
+    public SandboxLauncher(SandboxSettings settings, CgroupDriver cgroups, String bwrap, String setpriv) {
+        this.settings = settings;
+        this.cgroups = cgroups;
+        this.bwrap = bwrap;
+        this.setpriv = setpriv;
+    }
+
+    /**
+     * Creates the session's directories and control groups and starts bubblewrap. Returns as soon
+     * as the process runs; the caller waits for the shell's ready record on the control FIFO.
+     *
+     * @param initialFifos FIFO names to create in the control directory before the shell starts
+     */
+    public Sandbox launch(SandboxSpec spec, List<String> initialFifos) {
+        Path sessionDir = settings.sessionsDir().resolve(spec.name());
+        Path controlDir = sessionDir.resolve("ctl");
+        Path workspace = sessionDir.resolve("workspace");
+        Path logFile = sessionDir.resolve("sandbox.log");
+        SessionCgroup cgroup = null;
+        try {
+            Files.createDirectories(controlDir);
+            Files.setPosixFilePermissions(sessionDir, PosixFilePermissions.fromString("rwx--x--x"));
+            Files.setPosixFilePermissions(controlDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.createDirectories(workspace);
+            Files.setAttribute(workspace, "unix:uid", settings.hostUid());
+            Files.setAttribute(workspace, "unix:gid", settings.hostUid());
+            Files.setPosixFilePermissions(workspace, PosixFilePermissions.fromString("rwxr-xr-x"));
+            cgroup = cgroups.create(spec.name(), spec.limits());
+
+            List<String> fifos = new ArrayList<>();
+            fifos.add(controlDir.resolve("ctl").toString());
+            for (String f : initialFifos) fifos.add(controlDir.resolve(f).toString());
+
+            StringBuilder script = new StringBuilder("set -e\n");
+            for (Path join : cgroup.joinFiles()) script.append("echo $$ > ").append(Shell.quote(join.toString())).append('\n');
+            script.append("mkfifo -m 0666");
+            for (String f : fifos) script.append(' ').append(Shell.quote(f));
+            script.append('\n');
+            script.append("exec");
+            for (String arg : command(spec, controlDir, workspace)) script.append(' ').append(Shell.quote(arg));
+            script.append('\n');
+
+            ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", script.toString());
+            pb.environment().clear();
+            pb.environment().put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+            pb.directory(sessionDir.toFile());
+            pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            pb.redirectError(logFile.toFile());
+            Process process = pb.start();
+            return new Sandbox(spec.name(), process, controlDir, workspace, logFile, cgroup);
+        } catch (IOException | RuntimeException e) {
+            if (cgroup != null) cgroup.destroy();
+            log.error("sandbox {} failed to launch", spec.name(), e);
+            throw new SandboxStartException("the sandbox could not be started", e);
+        }
+    }
+
+    private List<String> command(SandboxSpec spec, Path controlDir, Path workspace) {
+        int inner = SandboxSettings.INNER_UID;
+        List<String> c = new ArrayList<>(List.of(
+                setpriv, "--reuid=" + settings.hostUid(), "--regid=" + settings.hostUid(), "--clear-groups",
+                "--no-new-privs", "--",
+                bwrap,
+                "--unshare-all", "--unshare-user", "--uid", Integer.toString(inner), "--gid", Integer.toString(inner),
+                "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+                "--hostname", settings.hostname(),
+                "--ro-bind", "/usr", "/usr"));
+        for (String dir : List.of("bin", "lib", "lib32", "lib64", "libx32", "sbin")) {
+            Path host = Path.of("/" + dir);
+            if (Files.isSymbolicLink(host)) {
+                c.addAll(List.of("--symlink", "usr/" + dir, "/" + dir));
+            } else if (Files.isDirectory(host)) {
+                c.addAll(List.of("--ro-bind", host.toString(), "/" + dir));
+            }
+        }
+        c.addAll(List.of(
+                "--ro-bind", settings.etcDir().toString(), "/etc",
+                "--proc", "/proc",
+                "--dev", "/dev",
+                "--tmpfs", "/dev/shm",
+                "--tmpfs", "/tmp",
+                "--tmpfs", "/var/tmp",
+                "--tmpfs", "/run",
+                "--ro-bind", controlDir.toString(), Sandbox.INNER_CONTROL_DIR,
+                "--ro-bind", settings.runtimeDir().toString(), "/run/sandkasten-rt",
+                "--bind", workspace.toString(), "/workspace",
+                "--remount-ro", "/",
+                "--chdir", "/workspace",
+                "--clearenv"));
+        for (Map.Entry<String, String> e : environment(spec).entrySet()) {
+            c.addAll(List.of("--setenv", e.getKey(), e.getValue()));
+        }
+        c.addAll(List.of("/bin/bash", "--noprofile", "--norc", "/run/sandkasten-rt/boot.sh"));
+        return c;
+    }
+
+    private Map<String, String> environment(SandboxSpec spec) {
+        var env = new java.util.LinkedHashMap<String, String>();
+        env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        env.put("HOME", "/workspace");
+        env.put("USER", "sandbox");
+        env.put("LOGNAME", "sandbox");
+        env.put("SHELL", "/bin/bash");
+        env.put("LANG", "C.UTF-8");
+        env.put("TERM", "dumb");
+        env.put("HOSTNAME", settings.hostname());
+        // Streaming is the point: make Python write through instead of holding output in a block buffer.
+        env.put("PYTHONUNBUFFERED", "1");
+        env.put("PIP_DISABLE_PIP_VERSION_CHECK", "1");
+        env.putAll(spec.env());
+        return env;
+    }
+
+    /** Creates FIFOs in a sandbox's control directory (root-owned, so the sandbox cannot swap them). */
+    public void makeFifos(Sandbox sandbox, List<String> names) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("mkfifo", "-m", "0666", "--"));
+        for (String n : names) cmd.add(sandbox.controlDir().resolve(n).toString());
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        try {
+            if (p.waitFor() != 0) throw new IOException("mkfifo failed: " + out.strip());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while creating FIFOs", e);
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package dev.sandkasten.sandbox;
+
+import java.nio.file.Path;
+
+/**
+ * Host-side settings every sandbox of this daemon shares.
+ *
+ * @param stateDir directory the daemon owns; sessions, the generated /etc and the runtime scripts live below it
+ * @param hostUid unprivileged host uid (and gid) every sandbox runs as; never 0
+ * @param hostname the host name each sandbox sees in its own UTS namespace
+ */
+public record SandboxSettings(Path stateDir, int hostUid, String hostname) {
+    public SandboxSettings {
+        if (hostUid <= 0) throw new IllegalArgumentException("sandbox uid must be an unprivileged uid, not " + hostUid);
+    }
+
+    /** The uid and gid a sandbox's user has inside its own user namespace. */
+    public static final int INNER_UID = 1000;
+
+    Path etcDir() {
+        return stateDir.resolve("rootfs").resolve("etc");
+    }
+
+    Path runtimeDir() {
+        return stateDir.resolve("runtime");
+    }
+
+    public Path sessionsDir() {
+        return stateDir.resolve("sessions");
+    }
+}

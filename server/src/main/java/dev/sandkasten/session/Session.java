@@ -1,0 +1,91 @@
+package dev.sandkasten.session;
+
+import dev.sandkasten.exec.Exec;
+import dev.sandkasten.exec.ExecOutcome;
+import dev.sandkasten.exec.ExecRequest;
+import dev.sandkasten.exec.SessionShell;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One session: an id, a lease, and the persistent shell in its sandbox. Every exec extends the
+ * lease; the commands it has queued or running can be looked up by exec id to cancel them.
+ */
+public final class Session {
+    private final String id;
+    private final String image;
+    private final Instant createdAt;
+    private final Duration ttl;
+    private final Map<String, String> labels;
+    private final SessionShell shell;
+    private final Map<String, Exec> active = new ConcurrentHashMap<>();
+    private volatile SessionStatus status = SessionStatus.RUNNING;
+    private volatile Instant lastActivity;
+    private volatile Instant expiresAt;
+    private volatile String cwd = "/workspace";
+
+    Session(String id, String image, Duration ttl, Map<String, String> labels, SessionShell shell) {
+        this.id = id;
+        this.image = image;
+        this.ttl = ttl;
+        this.labels = Map.copyOf(labels);
+        this.shell = shell;
+        this.createdAt = Instant.now();
+        touch();
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public SessionStatus status() {
+        return status;
+    }
+
+    void status(SessionStatus s) {
+        status = s;
+    }
+
+    SessionShell shell() {
+        return shell;
+    }
+
+    Instant expiresAt() {
+        return expiresAt;
+    }
+
+    /** True while a command is queued or running, which keeps the reaper away. */
+    boolean busy() {
+        return !active.isEmpty();
+    }
+
+    private void touch() {
+        Instant now = Instant.now();
+        lastActivity = now;
+        expiresAt = now.plus(ttl);
+    }
+
+    Exec submit(ExecRequest request) {
+        touch();
+        Exec exec = shell.submit(request);
+        active.put(exec.id(), exec);
+        exec.outcome().whenComplete((outcome, error) -> {
+            active.remove(exec.id());
+            if (outcome instanceof ExecOutcome.Completed c) cwd = c.cwd();
+            else if (outcome != null && outcome.stateLost()) cwd = "/workspace";
+            touch();
+        });
+        return exec;
+    }
+
+    Optional<Exec> activeExec(String execId) {
+        return Optional.ofNullable(active.get(execId));
+    }
+
+    public SessionView view() {
+        return new SessionView(id, image, status, cwd, null, createdAt, expiresAt, lastActivity, labels);
+    }
+}

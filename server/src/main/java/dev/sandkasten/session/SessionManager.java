@@ -1,0 +1,264 @@
+package dev.sandkasten.session;
+
+import dev.sandkasten.cgroup.CgroupLimits;
+import dev.sandkasten.cgroup.CgroupStats;
+import dev.sandkasten.config.Config;
+import dev.sandkasten.exec.Exec;
+import dev.sandkasten.exec.ExecRequest;
+import dev.sandkasten.exec.SessionShell;
+import dev.sandkasten.sandbox.Image;
+import dev.sandkasten.sandbox.ImageCatalog;
+import dev.sandkasten.sandbox.NetworkMode;
+import dev.sandkasten.sandbox.SandboxLauncher;
+import dev.sandkasten.sandbox.SandboxSpec;
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates, finds, lists and destroys sessions, and reaps the expired ones. Ended sessions are
+ * remembered for a while as tombstones, so a client asking after one learns that it ended (and
+ * how) instead of getting a bare 404.
+ */
+public final class SessionManager implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SessionManager.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final int MAX_TOMBSTONES = 10_000;
+    private static final Duration TOMBSTONE_AGE = Duration.ofHours(1);
+
+    private final Config config;
+    private final ImageCatalog images;
+    private final SandboxLauncher launcher;
+    private final Path sessionsDir;
+    private final ExecutorService ioThreads;
+    private final SessionShell.Options shellOptions;
+    private final Map<String, Session> live = new ConcurrentHashMap<>();
+    private final Map<String, SessionView> tombstones = new LinkedHashMap<>();
+    private final Semaphore slots;
+    private final ScheduledExecutorService reaper;
+
+    public SessionManager(Config config, ImageCatalog images, SandboxLauncher launcher, Path sessionsDir) {
+        this.config = config;
+        this.images = images;
+        this.launcher = launcher;
+        this.sessionsDir = sessionsDir;
+        this.slots = new Semaphore(config.maxSessions());
+        this.ioThreads = Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("sk-io-", 0).factory());
+        this.shellOptions = new SessionShell.Options(config.outputWindowBytes(), config.killGrace());
+        this.reaper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("sk-reaper").factory());
+        long every = config.reaperInterval().toMillis();
+        reaper.scheduleWithFixedDelay(this::reap, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    public Session create(SessionSpec spec) {
+        String imageName = spec.image().orElse(config.defaultImage());
+        Image image = images.find(imageName).orElseThrow(() -> new SessionException(SessionException.Reason.INVALID,
+                "unknown image '" + imageName + "'; available: " + String.join(", ", images.names())));
+        Duration ttl = spec.ttl().orElse(config.sessionTtl());
+        if (ttl.compareTo(config.sessionMaxTtl()) > 0) {
+            throw new SessionException(SessionException.Reason.INVALID,
+                    "ttl_seconds must be at most " + config.sessionMaxTtl().toSeconds());
+        }
+        NetworkMode network = NetworkMode.fromWire(spec.network().orElse("none")).orElseThrow(() ->
+                new SessionException(SessionException.Reason.INVALID, "unknown network mode '" + spec.network().get()
+                        + "'; this daemon supports: none"));
+        if (!slots.tryAcquire()) {
+            throw new SessionException(SessionException.Reason.UNAVAILABLE,
+                    "the daemon is at its session limit (" + config.maxSessions() + "); destroy a session or retry later");
+        }
+        String id = newId();
+        try {
+            CgroupLimits limits = new CgroupLimits(config.memoryLimitBytes(), config.pidsLimit(), config.cpuLimit());
+            SessionShell shell = SessionShell.start(new SandboxSpec(id, image, spec.env(), limits, network),
+                    launcher, ioThreads, shellOptions);
+            Session session = new Session(id, image.name(), ttl, spec.labels(), shell);
+            live.put(id, session);
+            shell.lost().thenRun(() -> onLost(session));
+            return session;
+        } catch (RuntimeException e) {
+            slots.release();
+            deleteDir(sessionsDir.resolve(id));
+            throw e;
+        }
+    }
+
+    private void onLost(Session session) {
+        if (session.status() != SessionStatus.RUNNING) return;
+        session.status(SessionStatus.LOST);
+        log.warn("session {} lost its sandbox", session.id());
+        // Free the processes and cgroups now; the entry stays (status lost) until destroyed or expired.
+        ioThreads.execute(() -> session.shell().close());
+    }
+
+    private static String newId() {
+        byte[] b = new byte[18];
+        RANDOM.nextBytes(b);
+        return "sb_" + Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+
+    /** A live session; throws NOT_FOUND or GONE (for a session that ended recently). */
+    public Session get(String id) {
+        Session s = live.get(id);
+        if (s != null) return s;
+        synchronized (tombstones) {
+            SessionView t = tombstones.get(id);
+            if (t != null) throw new SessionException(SessionException.Reason.GONE,
+                    "session " + id + " is " + t.status().wireName());
+        }
+        throw new SessionException(SessionException.Reason.NOT_FOUND, "session " + id + " not found");
+    }
+
+    /** A session's snapshot, live or recently ended. */
+    public SessionView view(String id) {
+        Session s = live.get(id);
+        if (s != null) return s.view();
+        synchronized (tombstones) {
+            SessionView t = tombstones.get(id);
+            if (t != null) return t;
+        }
+        throw new SessionException(SessionException.Reason.NOT_FOUND, "session " + id + " not found");
+    }
+
+    public List<SessionView> list() {
+        List<SessionView> out = new ArrayList<>();
+        for (Session s : live.values()) out.add(s.view());
+        out.sort(Comparator.comparing(SessionView::createdAt));
+        return out;
+    }
+
+    public Exec exec(String id, ExecRequest request) {
+        Session s = get(id);
+        if (s.status() != SessionStatus.RUNNING) {
+            throw new SessionException(SessionException.Reason.GONE, "session " + id + " is " + s.status().wireName()
+                    + ": its sandbox died; create a new session");
+        }
+        return s.submit(request);
+    }
+
+    public void cancel(String id, String execId) {
+        Session s = get(id);
+        Exec exec = s.activeExec(execId).orElseThrow(() -> new SessionException(SessionException.Reason.NOT_FOUND,
+                "exec " + execId + " is not running in session " + id));
+        exec.cancel("cancelled by request");
+    }
+
+    public CgroupStats stats(String id) {
+        Session s = get(id);
+        if (s.status() != SessionStatus.RUNNING) {
+            throw new SessionException(SessionException.Reason.GONE, "session " + id + " is " + s.status().wireName());
+        }
+        return s.shell().stats();
+    }
+
+    public void destroy(String id) {
+        end(get(id), SessionStatus.DESTROYED);
+    }
+
+    private void end(Session s, SessionStatus why) {
+        if (live.remove(s.id(), s)) {
+            SessionStatus before = s.status();
+            s.status(before == SessionStatus.LOST && why == SessionStatus.EXPIRED ? SessionStatus.LOST : why);
+            Exec running = s.shell().running();
+            s.shell().close();
+            if (running != null) {
+                try {
+                    running.outcome().get(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+                    log.warn("exec {} of session {} did not wind down", running.id(), s.id());
+                }
+            }
+            deleteDir(sessionsDir.resolve(s.id()));
+            slots.release();
+            remember(s.view());
+        }
+    }
+
+    private void remember(SessionView v) {
+        synchronized (tombstones) {
+            tombstones.put(v.id(), v);
+            Instant cutoff = Instant.now().minus(TOMBSTONE_AGE);
+            var it = tombstones.values().iterator();
+            while (it.hasNext()) {
+                SessionView t = it.next();
+                if (tombstones.size() > MAX_TOMBSTONES || t.lastActivity().isBefore(cutoff)) it.remove();
+                else break;
+            }
+        }
+    }
+
+    private void reap() {
+        Instant now = Instant.now();
+        for (Session s : live.values()) {
+            if (!s.busy() && now.isAfter(s.expiresAt())) {
+                try {
+                    log.info("session {} expired", s.id());
+                    end(s, SessionStatus.EXPIRED);
+                } catch (RuntimeException e) {
+                    log.error("could not reap session {}", s.id(), e);
+                }
+            }
+        }
+    }
+
+    public int liveCount() {
+        return live.size();
+    }
+
+    /** Destroys every session; used at shutdown. */
+    @Override
+    public void close() {
+        reaper.shutdownNow();
+        for (Session s : List.copyOf(live.values())) {
+            try {
+                end(s, SessionStatus.DESTROYED);
+            } catch (RuntimeException e) {
+                log.error("could not destroy session {} at shutdown", s.id(), e);
+            }
+        }
+        ioThreads.shutdownNow();
+    }
+
+    static void deleteDir(Path dir) {
+        if (!Files.exists(dir)) return;
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.deleteIfExists(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                    Files.deleteIfExists(d);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            log.warn("could not remove {}: {}", dir, e.toString());
+        }
+    }
+}

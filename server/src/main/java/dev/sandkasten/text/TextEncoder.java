@@ -1,0 +1,52 @@
+package dev.sandkasten.text;
+
+import java.util.Base64;
+
+/**
+ * Turns one output stream's bytes into the text a client receives, piece by piece: UTF-8 (with
+ * optional ANSI/CRLF cleaning) or base64. Keep one per stream, because a held-back partial
+ * character or escape sequence belongs to the stream it came from. Not thread-safe.
+ */
+public final class TextEncoder {
+    /** The wire encodings of output. */
+    public enum Encoding {
+        UTF8("utf8"),
+        BASE64("base64");
+
+        private final String wireName;
+
+        Encoding(String wireName) {
+            this.wireName = wireName;
+        }
+
+        public String wireName() {
+            return wireName;
+        }
+    }
+
+    private final Encoding encoding;
+    private final Utf8StreamDecoder decoder = new Utf8StreamDecoder();
+    private final AnsiCleaner cleaner;
+
+    /** @param raw keep bytes as written; otherwise remove ANSI escapes and turn CRLF into LF (UTF-8 only) */
+    public TextEncoder(Encoding encoding, boolean raw) {
+        this.encoding = encoding;
+        this.cleaner = raw || encoding == Encoding.BASE64 ? null : new AnsiCleaner();
+    }
+
+    /** Encodes the next piece; may return an empty string when everything is held back. */
+    public String next(byte[] piece) {
+        return encode(piece, false);
+    }
+
+    /** Encodes a last piece and releases anything held back. */
+    public String finish(byte[] piece) {
+        return encode(piece, true);
+    }
+
+    private String encode(byte[] piece, boolean last) {
+        if (encoding == Encoding.BASE64) return Base64.getEncoder().encodeToString(piece);
+        String text = decoder.decode(piece, last);
+        return cleaner == null ? text : cleaner.clean(text, last);
+    }
+}
