@@ -20,7 +20,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,7 +52,8 @@ public final class SessionShell implements AutoCloseable {
     private final ExecutorService ioThreads;
     private final Options options;
     private final BackgroundDrain backgroundDrain;
-    private final Semaphore turn = new Semaphore(1, true);
+    private final LinkedBlockingQueue<Exec> queue = new LinkedBlockingQueue<>();
+    private Thread worker;
     private final LinkedBlockingQueue<Signal> signals = new LinkedBlockingQueue<>();
     private final CompletableFuture<Void> lost = new CompletableFuture<>();
     private volatile long shellPid = -1;
@@ -96,6 +96,7 @@ public final class SessionShell implements AutoCloseable {
             Signal s = signals.poll(READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             if (s instanceof Signal.FromShell(ControlRecord.Ready(long pid))) {
                 shellPid = hostPid(pid);
+                worker = Thread.ofVirtual().name("session-" + sandbox.name()).start(this::work);
                 return;
             }
             throw new IllegalStateException(s == null ? "no ready record within " + READY_TIMEOUT : "unexpected " + s);
@@ -128,13 +129,13 @@ public final class SessionShell implements AutoCloseable {
     }
 
     /**
-     * Queues a command. It runs on a virtual thread of its own once every earlier command has
-     * ended; the caller reads its output and outcome from the returned {@link Exec}.
+     * Queues a command. Commands run in the order they were submitted, one at a time, on the
+     * session's worker thread; the caller reads output and outcome from the returned {@link Exec}.
      */
     public Exec submit(ExecRequest request) {
         Exec exec = new Exec(newExecId(), request, new ExecOutput(options.outputWindowBytes()));
         exec.cancelRequest().thenAccept(reason -> signals.add(new Signal.Cancel(exec, reason)));
-        Thread.ofVirtual().name("exec-" + exec.id()).start(() -> drive(exec));
+        queue.add(exec);
         return exec;
     }
 
@@ -144,35 +145,47 @@ public final class SessionShell implements AutoCloseable {
         return "ex_" + Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
 
-    private void drive(Exec exec) {
-        ExecOutcome outcome;
+    /** The session's worker: takes commands in arrival order and runs each to its end. */
+    private void work() {
         try {
-            outcome = waitTurnAndRun(exec);
-        } catch (Exception e) {
-            log.error("exec {} failed", exec.id(), e);
-            outcome = new ExecOutcome.SandboxLost(0);
-            if (!(e instanceof InterruptedException)) {
-                markLost();
-                sandbox.close();
+            while (true) {
+                Exec exec = queue.take();
+                ExecOutcome outcome;
+                if (exec.cancelRequest().isDone()) {
+                    outcome = new ExecOutcome.Cancelled(exec.cancelRequest().join(), 0, false);
+                } else if (isLost()) {
+                    outcome = new ExecOutcome.SandboxLost(0);
+                } else {
+                    running = exec;
+                    outcome = runSafely(exec);
+                    running = null;
+                }
+                exec.output().finish();
+                exec.outcome().complete(outcome);
+            }
+        } catch (InterruptedException e) {
+            // the session is closing: end whatever is still queued
+            for (Exec left; (left = queue.poll()) != null; ) {
+                left.output().finish();
+                left.outcome().complete(new ExecOutcome.SandboxLost(0));
             }
         }
-        exec.output().finish();
-        exec.outcome().complete(outcome);
     }
 
-    private ExecOutcome waitTurnAndRun(Exec exec) throws Exception {
-        while (!turn.tryAcquire(50, TimeUnit.MILLISECONDS)) {
-            if (exec.cancelRequest().isDone()) return new ExecOutcome.Cancelled(exec.cancelRequest().join(), 0, false);
-            if (isLost()) return new ExecOutcome.SandboxLost(0);
-        }
+    private ExecOutcome runSafely(Exec exec) {
         try {
-            if (exec.cancelRequest().isDone()) return new ExecOutcome.Cancelled(exec.cancelRequest().join(), 0, false);
-            if (isLost()) return new ExecOutcome.SandboxLost(0);
-            running = exec;
             return runOne(exec);
-        } finally {
-            running = null;
-            turn.release();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new ExecOutcome.SandboxLost(0);
+        } catch (Exception e) {
+            if (isLost()) {
+                log.debug("exec {} ended with its sandbox: {}", exec.id(), e.toString());
+            } else {
+                log.error("exec {} failed; closing its sandbox", exec.id(), e);
+                close();
+            }
+            return new ExecOutcome.SandboxLost(0);
         }
     }
 
@@ -359,6 +372,7 @@ public final class SessionShell implements AutoCloseable {
     @Override
     public void close() {
         markLost();
+        if (worker != null) worker.interrupt();
         Exec r = running;
         if (r != null) r.output().abandon();
         sandbox.close();

@@ -23,6 +23,7 @@ public final class Sandbox implements AutoCloseable {
     private final Path workspaceDir;
     private final Path logFile;
     private final SessionCgroup cgroup;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     Sandbox(String name, Process process, Path controlDir, Path workspaceDir, Path logFile, SessionCgroup cgroup) {
         this.name = name;
@@ -74,6 +75,7 @@ public final class Sandbox implements AutoCloseable {
 
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) return;
         cgroup.killAll();
         process.destroyForcibly();
         try {
