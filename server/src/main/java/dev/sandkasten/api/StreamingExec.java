@@ -79,7 +79,11 @@ final class StreamingExec {
             }
             emitOutcome(exec, params, sink, lastId + 1);
         } catch (UncheckedIOException e) {
-            clientGone(exec);
+            clientGone(exec, e);
+        } catch (RuntimeException e) {
+            // Helidon reports a closed connection with exceptions of its own (not all of them I/O ones).
+            if (exec.isDone() && e instanceof IllegalStateException) throw e;
+            clientGone(exec, e);
         } finally {
             try {
                 sink.close();
@@ -89,8 +93,8 @@ final class StreamingExec {
         }
     }
 
-    private void clientGone(Exec exec) {
-        log.debug("client of exec {} went away; cancelling in {}", exec.id(), disconnectGrace);
+    private void clientGone(Exec exec, RuntimeException cause) {
+        log.debug("client of exec {} went away ({}); cancelling in {}", exec.id(), cause.toString(), disconnectGrace);
         exec.output().abandon();
         if (exec.isDone()) return;
         CompletableFuture.delayedExecutor(disconnectGrace.toMillis(), TimeUnit.MILLISECONDS)

@@ -9,6 +9,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +29,8 @@ public final class SandboxLauncher {
     private final CgroupDriver cgroups;
     private final String bwrap;
     private final String setpriv;
+    private final ExecutorService spawner =
+            Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("sk-spawner").factory());
 
     public SandboxLauncher(SandboxSettings settings, CgroupDriver cgroups, String bwrap, String setpriv) {
         this.settings = settings;
@@ -75,12 +80,28 @@ public final class SandboxLauncher {
             pb.directory(sessionDir.toFile());
             pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
             pb.redirectError(logFile.toFile());
-            Process process = pb.start();
+            Process process = start(pb);
             return new Sandbox(spec.name(), process, controlDir, workspace, logFile, cgroup);
         } catch (IOException | RuntimeException e) {
             if (cgroup != null) cgroup.destroy();
             log.error("sandbox {} failed to launch", spec.name(), e);
             throw new SandboxStartException("the sandbox could not be started", e);
+        }
+    }
+
+    /**
+     * Starts the process from the one long-lived spawner thread. Bubblewrap's --die-with-parent
+     * uses PR_SET_PDEATHSIG, which fires when the forking <em>thread</em> ends, not the process:
+     * forked from a pooled thread, a sandbox would die when that thread is retired.
+     */
+    private Process start(ProcessBuilder pb) throws IOException {
+        try {
+            return spawner.submit(pb::start).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting the sandbox", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
         }
     }
 
