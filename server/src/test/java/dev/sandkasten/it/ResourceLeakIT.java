@@ -1,0 +1,112 @@
+package dev.sandkasten.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Destroying sessions gives everything back: processes, cgroups, open files, mounts, directories
+ * and threads are counted before and after hundreds of create/exec/destroy cycles. Also checks that
+ * a huge output streamed to a slow reader does not grow the daemon's memory.
+ */
+class ResourceLeakIT {
+    final TestClient client = TestDaemon.client();
+
+    record Counts(long processes, long cgroups, long fds, long mounts, long sessionDirs, long threads) {}
+
+    private static Counts count() throws IOException {
+        long processes;
+        try (var s = Files.list(Path.of("/proc"))) {
+            processes = s.filter(p -> p.getFileName().toString().matches("\\d+")).count();
+        }
+        long cgroups = 0;
+        for (String root : List.of("/sys/fs/cgroup/unified", "/sys/fs/cgroup/memory", "/sys/fs/cgroup/pids", "/sys/fs/cgroup")) {
+            Path r = Path.of(root);
+            if (!Files.isDirectory(r)) continue;
+            try (var s = Files.walk(r, 3)) {
+                cgroups += s.filter(p -> p.toString().contains("sandkasten-") && Files.isDirectory(p)).count();
+            }
+        }
+        long fds;
+        try (var s = Files.list(Path.of("/proc/self/fd"))) {
+            fds = s.count();
+        }
+        long mounts = Files.readAllLines(Path.of("/proc/self/mountinfo")).size();
+        long dirs = 0;
+        // Every shared-daemon session lives under its data dir's sessions/ folder.
+        try (var s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            for (Path d : s.filter(p -> p.getFileName().toString().startsWith("sandkasten-it-")).toList()) {
+                Path sessions = d.resolve("sessions");
+                if (Files.isDirectory(sessions)) {
+                    try (var e = Files.list(sessions)) {
+                        dirs += e.count();
+                    }
+                }
+            }
+        }
+        long threads = ManagementFactory.getThreadMXBean().getThreadCount();
+        return new Counts(processes, cgroups, fds, mounts, dirs, threads);
+    }
+
+    @Test
+    void fiveHundredCyclesLeaveNothingBehind() throws Exception {
+        // Warm up pools and connections first, so they are not counted as growth.
+        for (int i = 0; i < 5; i++) cycle(i);
+        Counts before = count();
+        for (int i = 0; i < 500; i++) cycle(i);
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            Counts after = count();
+            assertThat(after.processes()).as("processes").isLessThanOrEqualTo(before.processes());
+            assertThat(after.cgroups()).as("cgroups").isLessThanOrEqualTo(before.cgroups());
+            assertThat(after.mounts()).as("mounts").isLessThanOrEqualTo(before.mounts());
+            assertThat(after.sessionDirs()).as("session directories").isLessThanOrEqualTo(before.sessionDirs());
+            // A few descriptors and threads come and go with HTTP connections and idle pools.
+            assertThat(after.fds()).as("open files").isLessThanOrEqualTo(before.fds() + 8);
+            assertThat(after.threads()).as("threads").isLessThanOrEqualTo(before.threads() + 8);
+        });
+    }
+
+    private void cycle(int i) {
+        String s = client.createSession();
+        assertThat(client.run(s, "echo " + i + "; sleep 60 &")).isEqualTo(i + "\n");
+        client.destroy(s);
+    }
+
+    @Test
+    void streamingGigabytesToASlowReaderKeepsDaemonMemoryBounded() throws Exception {
+        String s = client.createSession();
+        System.gc();
+        long rssBefore = rss();
+        long peak = rssBefore;
+        try (var st = client.stream(s, Map.of("cmd", "head -c 2000000000 /dev/zero | tr '\\0' a", "timeout_ms", 300000))) {
+            InputStream in = st.response().body();
+            byte[] buf = new byte[64 * 1024];
+            long total = 0;
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                total += n;
+                if (total < 50_000_000 && (total & 0xFFFFF) < n) Thread.sleep(5); // a slow reader for a while
+                if ((total & 0x3FFFFFF) < n) peak = Math.max(peak, rss());
+            }
+            assertThat(total).isGreaterThan(2_000_000_000L);
+        }
+        assertThat(peak - rssBefore).as("RSS growth in bytes").isLessThan(300L << 20);
+        client.destroy(s);
+    }
+
+    private static long rss() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+        }
+        throw new IllegalStateException("no VmRSS");
+    }
+}
