@@ -14,7 +14,6 @@ import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import io.helidon.webserver.sse.SseSink;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -157,7 +156,14 @@ public final class HttpApi {
         res.header(HeaderNames.CACHE_CONTROL, "no-cache");
         res.header("X-Accel-Buffering", "no");
         res.header("X-Exec-Id", exec.id());
-        SseSink sink = res.sink(SseSink.TYPE);
+        res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+        SseWriter sink;
+        try {
+            sink = new SseWriter(res.outputStream());
+        } catch (RuntimeException e) {
+            exec.cancel("client disconnected");
+            throw e;
+        }
         streaming.run(exec, params, sink);
     }
 

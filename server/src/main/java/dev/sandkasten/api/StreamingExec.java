@@ -6,8 +6,6 @@ import dev.sandkasten.exec.ExecOutcome;
 import dev.sandkasten.exec.ExecOutput;
 import dev.sandkasten.exec.StdStream;
 import dev.sandkasten.text.TextEncoder;
-import io.helidon.http.sse.SseEvent;
-import io.helidon.webserver.sse.SseSink;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -38,7 +36,7 @@ final class StreamingExec {
         this.disconnectGrace = disconnectGrace;
     }
 
-    void run(Exec exec, ExecParams params, SseSink sink) throws InterruptedException {
+    void run(Exec exec, ExecParams params, SseWriter sink) throws InterruptedException {
         Map<StdStream, TextEncoder> encoders = new EnumMap<>(StdStream.class);
         for (StdStream s : StdStream.values()) encoders.put(s, new TextEncoder(params.encoding(), params.raw()));
         long lastId = 0;
@@ -46,7 +44,7 @@ final class StreamingExec {
             ObjectNode start = Json.object();
             start.put("exec_id", exec.id());
             start.put("timestamp", System.currentTimeMillis());
-            emit(sink, "start", 0, start);
+            sink.event("start", 0, start);
             long lastWrite = System.nanoTime();
             long lastHeartbeat = lastWrite;
             long wait = Math.min(probe.toMillis(), heartbeat.toMillis());
@@ -55,11 +53,11 @@ final class StreamingExec {
                 long now = System.nanoTime();
                 if (b == null) {
                     if (now - lastHeartbeat >= heartbeat.toNanos()) {
-                        sink.emit(SseEvent.builder().comment("heartbeat").build());
+                        sink.comment("heartbeat");
                         lastHeartbeat = now;
                         lastWrite = now;
                     } else if (now - lastWrite >= probe.toNanos()) {
-                        sink.emit(SseEvent.builder().comment("").build());
+                        sink.comment("");
                         lastWrite = now;
                     }
                     continue;
@@ -68,14 +66,14 @@ final class StreamingExec {
                 String text = encoders.get(b.stream()).next(b.bytes());
                 if (!text.isEmpty()) {
                     lastId = Math.max(lastId + 1, b.endOffset());
-                    emit(sink, "chunk", lastId, chunk(text, b.stream()));
+                    sink.chunk(lastId, text, b.stream().wireName());
                     lastWrite = now;
                     lastHeartbeat = now;
                 }
             }
             for (StdStream s : StdStream.values()) {
                 String rest = encoders.get(s).finish(new byte[0]);
-                if (!rest.isEmpty()) emit(sink, "chunk", ++lastId, chunk(rest, s));
+                if (!rest.isEmpty()) sink.chunk(++lastId, rest, s.wireName());
             }
             emitOutcome(exec, params, sink, lastId + 1);
         } catch (UncheckedIOException e) {
@@ -101,15 +99,7 @@ final class StreamingExec {
                 .execute(() -> exec.cancel("client disconnected"));
     }
 
-    private static ObjectNode chunk(String text, StdStream stream) {
-        ObjectNode n = Json.object();
-        n.put("chunk", text);
-        n.put("timestamp", System.currentTimeMillis());
-        n.put("stream", stream.wireName());
-        return n;
-    }
-
-    private static void emitOutcome(Exec exec, ExecParams params, SseSink sink, long id) throws InterruptedException {
+    private static void emitOutcome(Exec exec, ExecParams params, SseWriter sink, long id) throws InterruptedException {
         ExecOutcome outcome;
         try {
             outcome = exec.outcome().get();
@@ -142,10 +132,6 @@ final class StreamingExec {
         n.put("duration_ms", outcome.durationMs());
         n.put("exec_id", exec.id());
         n.put("state_lost", outcome.stateLost());
-        emit(sink, event, id, n);
-    }
-
-    private static void emit(SseSink sink, String name, long id, ObjectNode data) {
-        sink.emit(SseEvent.builder().name(name).id(Long.toString(id)).data(Json.write(data)).build());
+        sink.event(event, id, n);
     }
 }

@@ -5,9 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The kill group of one command: the shell is moved in before the command starts, so everything
- * the command forks (including {@code setsid} children, which escape process groups) lands here
- * and can be killed as a whole while the shell itself is spared.
+ * The kill group of a session's commands: the shell lives here, so everything a command forks
+ * (including {@code setsid} children, which escape process groups) lands here too and can be
+ * killed as a whole while the shell itself is spared. Moving the shell in once, instead of per
+ * command, keeps cgroup writes off the exec path.
  */
 public final class CommandGroup {
     private final Path group;
@@ -22,9 +23,38 @@ public final class CommandGroup {
         CgroupFiles.moveProcess(group, pid);
     }
 
-    /** Moves the process back to the session's group. */
-    public void leave(long pid) {
-        CgroupFiles.moveProcess(parent, pid);
+    /** Number of processes in the group. */
+    public int size() {
+        return CgroupFiles.pids(group).size();
+    }
+
+    /**
+     * Moves every process except {@code spare} to the session's group: background jobs a finished
+     * command left behind keep running there, out of reach of the next command's kill. Frozen
+     * while moving, so a job cannot fork a child that stays behind.
+     */
+    public void evictAllExcept(long spare) {
+        Path freeze = group.resolve("cgroup.freeze");
+        try {
+            CgroupFiles.write(freeze, "1");
+            awaitFrozen();
+        } catch (IOException e) {
+            // no freezer: move in rounds instead
+        }
+        try {
+            for (int round = 0; round < 10; round++) {
+                var pids = CgroupFiles.pids(group);
+                pids.remove(spare);
+                if (pids.isEmpty()) break;
+                for (long pid : pids) CgroupFiles.moveProcess(parent, pid);
+            }
+        } finally {
+            try {
+                CgroupFiles.write(freeze, "0");
+            } catch (IOException e) {
+                // the group may be gone already
+            }
+        }
     }
 
     /**
@@ -75,9 +105,4 @@ public final class CommandGroup {
         return false;
     }
 
-    /** Removes the group if it is empty; returns false if background processes still live in it. */
-    public boolean removeIfEmpty() {
-        if (!CgroupFiles.pids(group).isEmpty()) return false;
-        return CgroupFiles.rmdirTree(group);
-    }
 }

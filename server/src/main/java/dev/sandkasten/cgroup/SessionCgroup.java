@@ -35,22 +35,15 @@ public final class SessionCgroup {
         return CgroupFiles.pids(group);
     }
 
-    /** A fresh kill group for one command; the caller moves the shell into it before the command starts. */
-    public CommandGroup newCommandGroup(String name) {
-        Path g = group.resolve(name);
+    /**
+     * The group the session's shell lives in, so that whatever a command forks lands there and can
+     * be killed as a whole. Background jobs are moved out after their command ends (see {@link
+     * CommandGroup#evictAllExcept}), so a later timeout does not kill them.
+     */
+    public CommandGroup commandGroup() {
+        Path g = group.resolve("cmd");
         CgroupFiles.mkdir(g);
         return new CommandGroup(g, group);
-    }
-
-    /** Removes command groups whose processes have all exited. */
-    public void pruneCommandGroups() {
-        try (var children = Files.list(group)) {
-            for (Path g : children.filter(Files::isDirectory).toList()) {
-                if (CgroupFiles.pids(g).isEmpty()) CgroupFiles.rmdirTree(g);
-            }
-        } catch (IOException e) {
-            // the session is going away; nothing to prune
-        }
     }
 
     public CgroupStats stats() {

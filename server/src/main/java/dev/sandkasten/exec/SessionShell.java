@@ -56,12 +56,12 @@ public final class SessionShell implements AutoCloseable {
     private Thread worker;
     private final LinkedBlockingQueue<Signal> signals = new LinkedBlockingQueue<>();
     private final CompletableFuture<Void> lost = new CompletableFuture<>();
+    private final CommandGroup group;
     private volatile long shellPid = -1;
     private volatile Exec running;
     private long nextCommand;
     private long fifosCreated;
     private CompletableFuture<Void> refill = CompletableFuture.completedFuture(null);
-    private int leftoverGroups;
 
     private SessionShell(Sandbox sandbox, SandboxLauncher launcher, ExecutorService ioThreads, Options options) {
         this.sandbox = sandbox;
@@ -69,6 +69,7 @@ public final class SessionShell implements AutoCloseable {
         this.ioThreads = ioThreads;
         this.options = options;
         this.backgroundDrain = new BackgroundDrain(ioThreads);
+        this.group = sandbox.cgroup().commandGroup();
     }
 
     /** Launches the sandbox and waits until its shell reports ready. */
@@ -95,7 +96,7 @@ public final class SessionShell implements AutoCloseable {
         try {
             Signal s = signals.poll(READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             if (s instanceof Signal.FromShell(ControlRecord.Ready(long pid))) {
-                shellPid = hostPid(pid);
+                adoptShell(pid);
                 worker = Thread.ofVirtual().name("session-" + sandbox.name()).start(this::work);
                 return;
             }
@@ -195,9 +196,7 @@ public final class SessionShell implements AutoCloseable {
         Path ctl = sandbox.controlDir();
         Path cmdFile = ctl.resolve("c." + n);
         Files.writeString(cmdFile, script(exec.request()), StandardCharsets.UTF_8);
-        CommandGroup group = sandbox.cgroup().newCommandGroup("cmd-" + n);
         long shell = shellPid;
-        group.enter(shell);
         OutputPump out = new OutputPump(ctl.resolve("o." + n), StdStream.STDOUT, exec.output());
         OutputPump err = new OutputPump(ctl.resolve("e." + n), StdStream.STDERR, exec.output());
         out.start(ioThreads);
@@ -248,7 +247,7 @@ public final class SessionShell implements AutoCloseable {
                 break;
             } else if (s instanceof Signal.FromShell(ControlRecord.Ready(long pid))) {
                 // A shell we did not know had exited: take the new one.
-                shellPid = hostPid(pid);
+                adoptShell(pid);
                 stateLost = true;
                 break;
             } else if (s instanceof Signal.Cancel(Exec target, String reason)) {
@@ -266,13 +265,7 @@ public final class SessionShell implements AutoCloseable {
             InputStream stillOpen = pump.finish();
             if (stillOpen != null) backgroundDrain.adopt(stillOpen);
         }
-        if (!gone) {
-            if (!stateLost) group.leave(shell);
-            if (!group.removeIfEmpty()) leftoverGroups++;
-            if (leftoverGroups > 0) {
-                sandbox.cgroup().pruneCommandGroups();
-            }
-        }
+        if (!gone && group.size() > 1) group.evictAllExcept(shellPid);
         for (String f : List.of("c." + n, "o." + n, "e." + n)) Files.deleteIfExists(ctl.resolve(f));
 
         if (gone) return new ExecOutcome.SandboxLost(durationMs);
@@ -301,10 +294,16 @@ public final class SessionShell implements AutoCloseable {
                 return false;
             }
             if (s instanceof Signal.FromShell(ControlRecord.Ready(long pid))) {
-                shellPid = hostPid(pid);
+                adoptShell(pid);
                 return true;
             }
         }
+    }
+
+    /** Takes a freshly started shell: records its host pid and moves it into the command group. */
+    private void adoptShell(long nsPid) {
+        shellPid = hostPid(nsPid);
+        group.enter(shellPid);
     }
 
     /** The host pid of the process with pid {@code nsPid} in the sandbox's pid namespace. */

@@ -17,8 +17,20 @@ public final class AnsiCleaner {
 
     /** Cleans a piece; with {@code last}, a held-back CR is released. */
     public String clean(String piece, boolean last) {
+        if (state == State.TEXT && nextSpecial(piece, 0) < 0) return piece; // the common case
         StringBuilder out = new StringBuilder(piece.length() + 1);
-        for (int i = 0; i < piece.length(); i++) step(piece.charAt(i), out);
+        int i = 0;
+        while (i < piece.length()) {
+            if (state == State.TEXT) {
+                // Copy plain text in bulk up to the next character that can start something.
+                int next = nextSpecial(piece, i);
+                int end = next < 0 ? piece.length() : next;
+                out.append(piece, i, end);
+                i = end;
+                if (i == piece.length()) break;
+            }
+            step(piece.charAt(i++), out);
+        }
         if (last) {
             if (state == State.CR) out.append('\r');
             state = State.TEXT;
@@ -79,6 +91,18 @@ public final class AnsiCleaner {
             }
         }
     }
+
+    /** Index of the next ESC, CR or C1 CSI at or after {@code from}, or -1; String.indexOf is vectorized. */
+    private static int nextSpecial(String s, int from) {
+        int best = -1;
+        for (char c : SPECIAL) {
+            int i = s.indexOf(c, from);
+            if (i >= 0 && (best < 0 || i < best)) best = i;
+        }
+        return best;
+    }
+
+    private static final char[] SPECIAL = {0x1B, '\r', '\u009B'};
 
     private void text(char c, StringBuilder out) {
         if (c == 0x1B) {

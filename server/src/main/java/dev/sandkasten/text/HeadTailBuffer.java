@@ -1,34 +1,43 @@
 package dev.sandkasten.text;
 
+import java.util.Arrays;
+
 /**
  * Keeps the first and the last {@code cap / 2} bytes of an output of any size, and counts what
- * fell out between them. Memory stays at {@code cap} whatever the output volume. Not thread-safe.
+ * fell out between them. Memory grows with the output up to {@code cap} and stays there, so the
+ * common small output costs little and a huge one stays bounded. Not thread-safe.
  */
 public final class HeadTailBuffer {
-    private final byte[] head;
-    private final byte[] tail;
+    private final int headCap;
+    private final int tailCap;
+    private byte[] head = new byte[256];
     private int headLen;
+    private byte[] tail;
     private long tailWritten;
     private long total;
 
     public HeadTailBuffer(int cap) {
-        this.head = new byte[cap - cap / 2];
-        this.tail = new byte[cap / 2];
+        this.headCap = cap - cap / 2;
+        this.tailCap = cap / 2;
     }
 
     public void append(byte[] b) {
         total += b.length;
         int off = 0;
-        if (headLen < head.length) {
-            int n = Math.min(head.length - headLen, b.length);
+        if (headLen < headCap) {
+            int n = Math.min(headCap - headLen, b.length);
+            if (headLen + n > head.length) {
+                head = Arrays.copyOf(head, Math.min(headCap, Math.max(head.length * 2, headLen + n)));
+            }
             System.arraycopy(b, 0, head, headLen, n);
             headLen += n;
             off = n;
         }
-        if (tail.length == 0) return;
+        if (off == b.length || tailCap == 0) return;
+        if (tail == null) tail = new byte[tailCap];
         for (int i = off; i < b.length; ) {
-            int pos = (int) (tailWritten % tail.length);
-            int n = Math.min(tail.length - pos, b.length - i);
+            int pos = (int) (tailWritten % tailCap);
+            int n = Math.min(tailCap - pos, b.length - i);
             System.arraycopy(b, i, tail, pos, n);
             tailWritten += n;
             i += n;
@@ -36,7 +45,7 @@ public final class HeadTailBuffer {
     }
 
     public boolean truncated() {
-        return total > head.length + tail.length;
+        return total > (long) headCap + tailCap;
     }
 
     public long totalBytes() {
@@ -45,19 +54,25 @@ public final class HeadTailBuffer {
 
     /** Bytes dropped between head and tail. */
     public long omittedBytes() {
-        return Math.max(0, total - head.length - tail.length);
+        return Math.max(0, total - headCap - tailCap);
     }
 
     public byte[] head() {
-        return java.util.Arrays.copyOf(head, headLen);
+        return Arrays.copyOf(head, headLen);
     }
 
     /** The kept tail, oldest byte first. */
     public byte[] tail() {
-        int len = (int) Math.min(tailWritten, tail.length);
+        if (tail == null) return new byte[0];
+        int len = (int) Math.min(tailWritten, tailCap);
         byte[] out = new byte[len];
         long start = tailWritten - len;
-        for (int i = 0; i < len; i++) out[i] = tail[(int) ((start + i) % tail.length)];
+        for (int i = 0; i < len; ) {
+            int pos = (int) ((start + i) % tailCap);
+            int n = Math.min(tailCap - pos, len - i);
+            System.arraycopy(tail, pos, out, i, n);
+            i += n;
+        }
         return out;
     }
 }

@@ -1,0 +1,250 @@
+package dev.sandkasten.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Starts the daemon as its own process ({@code java -jar sandkasten-server.jar serve}) on a free
+ * loopback port and measures, with java.net.http as a raw HTTP client: session create, exec round
+ * trip, first-chunk latency (program write to client receipt), streaming throughput against the
+ * raw pipe rate in the same sandbox, and the daemon's RSS while streaming.
+ */
+public final class Bench {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String KEY = "bench-key-0123456789abcdef";
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final String base;
+
+    private Bench(String base) {
+        this.base = base;
+    }
+
+    public static void main(String[] args) throws Exception {
+        String jar = null;
+        List<String> javaOpts = new ArrayList<>();
+        boolean quick = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--server-jar" -> jar = args[++i];
+                case "--quick" -> quick = true;
+                case "--server-java-opts" -> javaOpts.addAll(List.of(args[++i].trim().split("\\s+")));
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+            }
+        }
+        if (jar == null) throw new IllegalArgumentException("--server-jar is required");
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path data = Files.createTempDirectory("sandkasten-bench-");
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>(List.of(java));
+        cmd.addAll(javaOpts);
+        cmd.addAll(List.of("-jar", jar, "serve", "--listen", "127.0.0.1:" + port, "--data-dir", data.toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("SANDKASTEN_API_KEY", KEY);
+        pb.environment().put("SANDKASTEN_LOG_LEVEL", "WARN");
+        pb.redirectErrorStream(true).redirectOutput(data.resolve("daemon.log").toFile());
+        Process daemon = pb.start();
+        try {
+            Bench b = new Bench("http://127.0.0.1:" + port);
+            b.awaitHealthy();
+            b.run(daemon.pid(), quick);
+        } finally {
+            daemon.destroy();
+            daemon.waitFor();
+        }
+    }
+
+    private void run(long daemonPid, boolean quick) throws Exception {
+        System.out.printf("machine: %d cores, %s, Java %s%n", Runtime.getRuntime().availableProcessors(),
+                System.getProperty("os.name") + " " + System.getProperty("os.version"), Runtime.version());
+        int creates = quick ? 20 : 100;
+        int execs = quick ? 200 : 1000;
+
+        String warm = createSession();
+        for (int i = 0; i < 50; i++) exec(warm, "true");
+
+        List<Double> create = new ArrayList<>();
+        for (int i = 0; i < creates; i++) {
+            long t = System.nanoTime();
+            String s = createSession();
+            create.add((System.nanoTime() - t) / 1e6);
+            delete(s);
+        }
+        report("session create", create);
+
+        List<Double> rtt = new ArrayList<>();
+        for (int i = 0; i < execs; i++) {
+            long t = System.nanoTime();
+            exec(warm, "true");
+            rtt.add((System.nanoTime() - t) / 1e6);
+        }
+        report("exec round trip (true)", rtt);
+
+        report("first chunk (write to receipt)", firstChunkLatencies(warm, quick ? 100 : 300));
+
+        long gib = 1L << 30;
+        long streamBytes = quick ? gib : 2 * gib;
+        JsonNode raw = exec(warm, "s=$EPOCHREALTIME; head -c " + streamBytes
+                + " /dev/zero | tr '\\0' a | cat > /dev/null; e=$EPOCHREALTIME; echo $s $e");
+        String[] se = raw.get("stdout").asText().trim().split(" ");
+        double rawSeconds = Double.parseDouble(se[1]) - Double.parseDouble(se[0]);
+        double rawRate = streamBytes / rawSeconds / 1e6;
+        double streamRate = streamBytes / streamSeconds(warm, "head -c " + streamBytes + " /dev/zero | tr '\\0' a",
+                streamBytes) / 1e6;
+        System.out.printf("%-34s %8.0f MB/s  (raw pipe in the same sandbox: %.0f MB/s, ratio %.2f)%n",
+                "streaming throughput (SSE)", streamRate, rawRate, streamRate / rawRate);
+
+        long rssBytes = quick ? 2 * gib : 10L * 1_000_000_000L;
+        long baseline = rss(daemonPid);
+        AtomicLong peak = new AtomicLong(baseline);
+        AtomicBoolean done = new AtomicBoolean();
+        Thread sampler = Thread.ofPlatform().start(() -> {
+            while (!done.get()) {
+                try {
+                    peak.accumulateAndGet(rss(daemonPid), Math::max);
+                    Thread.sleep(100);
+                } catch (Exception e) {
+                    return;
+                }
+            }
+        });
+        double secs = streamSeconds(warm, "head -c " + rssBytes + " /dev/zero | tr '\\0' a", rssBytes);
+        done.set(true);
+        sampler.join();
+        System.out.printf("%-34s baseline %d MB, peak %d MB, growth %d MB while streaming %.1f GB (%.0f MB/s)%n",
+                "daemon RSS", baseline >> 20, peak.get() >> 20, (peak.get() - baseline) >> 20, rssBytes / 1e9,
+                rssBytes / secs / 1e6);
+        delete(warm);
+    }
+
+    /** Latency of each line from {@code echo $EPOCHREALTIME} inside the sandbox to its receipt here. */
+    private List<Double> firstChunkLatencies(String session, int samples) throws Exception {
+        List<Double> out = new ArrayList<>();
+        HttpResponse<InputStream> r = http.send(streamRequest(session,
+                "for i in $(seq " + samples + "); do echo $EPOCHREALTIME; sleep 0.01; done"),
+                HttpResponse.BodyHandlers.ofInputStream());
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                if (!line.startsWith("data:")) continue;
+                Instant now = Instant.now();
+                double receivedMicros = now.getEpochSecond() * 1e6 + now.getNano() / 1e3;
+                JsonNode n = JSON.readTree(line.substring(5));
+                if (!n.has("chunk")) continue;
+                for (String t : n.get("chunk").asText().split("\n")) {
+                    if (t.isBlank()) continue;
+                    String[] p = t.trim().split("\\.");
+                    double written = Long.parseLong(p[0]) * 1e6 + Long.parseLong(p[1]);
+                    out.add((receivedMicros - written) / 1e3);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Streams a command and returns seconds from request to the done event, checking the byte count. */
+    private double streamSeconds(String session, String cmd, long expectedBytes) throws Exception {
+        long t = System.nanoTime();
+        HttpResponse<InputStream> r = http.send(streamRequest(session, cmd), HttpResponse.BodyHandlers.ofInputStream());
+        long total = 0;
+        byte[] buf = new byte[256 * 1024];
+        byte[] tail = new byte[0];
+        try (InputStream in = r.body()) {
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                total += n;
+                if (n > 0) tail = java.util.Arrays.copyOfRange(buf, Math.max(0, n - 512), n);
+            }
+        }
+        double secs = (System.nanoTime() - t) / 1e9;
+        String end = new String(tail, StandardCharsets.UTF_8);
+        if (!end.matches("(?s).*event: ?done.*") || total < expectedBytes) {
+            throw new IllegalStateException("stream did not complete: " + total + " bytes, ends with " + end);
+        }
+        return secs;
+    }
+
+    private HttpRequest streamRequest(String session, String cmd) throws IOException {
+        return HttpRequest.newBuilder(URI.create(base + "/v1/sessions/" + session + "/exec/stream"))
+                .header("Authorization", "Bearer " + KEY).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(
+                        Map.of("cmd", cmd, "timeout_ms", 600_000)))).build();
+    }
+
+    private static void report(String what, List<Double> ms) {
+        List<Double> s = new ArrayList<>(ms);
+        Collections.sort(s);
+        System.out.printf("%-34s p50 %7.2f ms   p99 %7.2f ms   (n=%d)%n", what,
+                s.get(s.size() / 2), s.get(Math.min(s.size() - 1, (int) Math.ceil(s.size() * 0.99) - 1)), s.size());
+    }
+
+    private static long rss(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+        }
+        return 0;
+    }
+
+    private void awaitHealthy() throws Exception {
+        for (int i = 0; i < 300; i++) {
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/healthz")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) return;
+            } catch (IOException e) {
+                // not up yet
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("daemon did not become healthy");
+    }
+
+    private JsonNode call(String method, String path, Object body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(10))
+                .header("Authorization", "Bearer " + KEY);
+        if (body != null) {
+            b.header("Content-Type", "application/json")
+                    .method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+        } else {
+            b.method(method, HttpRequest.BodyPublishers.noBody());
+        }
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() >= 300) throw new IllegalStateException(method + " " + path + " -> " + r.statusCode() + " " + r.body());
+        return JSON.readTree(r.body());
+    }
+
+    private String createSession() throws Exception {
+        return call("POST", "/v1/sessions", Map.of()).get("id").asText();
+    }
+
+    private void delete(String session) throws Exception {
+        call("DELETE", "/v1/sessions/" + session, null);
+    }
+
+    private JsonNode exec(String session, String cmd) throws Exception {
+        return call("POST", "/v1/sessions/" + session + "/exec", Map.of("cmd", cmd, "timeout_ms", 600_000));
+    }
+}
