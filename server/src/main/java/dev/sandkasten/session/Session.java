@@ -22,6 +22,7 @@ public final class Session {
     private final Map<String, String> labels;
     private final SessionShell shell;
     private final Map<String, Exec> active = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicBoolean ending = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile SessionStatus status = SessionStatus.RUNNING;
     private volatile Instant lastActivity;
     private volatile Instant expiresAt;
@@ -47,6 +48,11 @@ public final class Session {
 
     void status(SessionStatus s) {
         status = s;
+    }
+
+    /** Claims the right to end this session; true for exactly one caller. */
+    boolean markEnding() {
+        return ending.compareAndSet(false, true);
     }
 
     SessionShell shell() {

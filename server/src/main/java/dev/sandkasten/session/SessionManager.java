@@ -176,24 +176,25 @@ public final class SessionManager implements AutoCloseable {
     }
 
     private void end(Session s, SessionStatus why) {
-        if (live.remove(s.id(), s)) {
-            SessionStatus before = s.status();
-            s.status(before == SessionStatus.LOST && why == SessionStatus.EXPIRED ? SessionStatus.LOST : why);
-            Exec running = s.shell().running();
-            s.shell().close();
-            if (running != null) {
-                try {
-                    running.outcome().get(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
-                    log.warn("exec {} of session {} did not wind down", running.id(), s.id());
-                }
+        if (!s.markEnding()) return; // someone else (reaper or another request) is ending it
+        SessionStatus before = s.status();
+        s.status(before == SessionStatus.LOST && why == SessionStatus.EXPIRED ? SessionStatus.LOST : why);
+        // Tombstone first, so that a client asking meanwhile sees the new status and never a 404.
+        remember(s.view());
+        live.remove(s.id(), s);
+        Exec running = s.shell().running();
+        s.shell().close();
+        if (running != null) {
+            try {
+                running.outcome().get(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+                log.warn("exec {} of session {} did not wind down", running.id(), s.id());
             }
-            deleteDir(sessionsDir.resolve(s.id()));
-            slots.release();
-            remember(s.view());
         }
+        deleteDir(sessionsDir.resolve(s.id()));
+        slots.release();
     }
 
     private void remember(SessionView v) {

@@ -29,6 +29,14 @@ class LifecycleIT {
     }
 
     @Test
+    void aPublicListenAddressNeedsAConfiguredKey() throws Exception {
+        var config = dev.sandkasten.config.ConfigLoader.load(java.util.Optional.empty(), Map.of(), Map.of(
+                "listen", "0.0.0.0:0", "data_dir", Files.createTempDirectory("sandkasten-it-").toString()));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Daemon.start(config))
+                .hasMessageContaining("without a configured API key");
+    }
+
+    @Test
     void aSandboxKilledFromOutsideMakesTheSessionLostAndEndsItsStream() throws Exception {
         TestClient c = TestDaemon.client();
         String s = c.createSession();
