@@ -34,27 +34,14 @@ public final class CommandGroup {
      * while moving, so a job cannot fork a child that stays behind.
      */
     public void evictAllExcept(long spare) {
-        Path freeze = group.resolve("cgroup.freeze");
-        try {
-            CgroupFiles.write(freeze, "1");
-            awaitFrozen();
-        } catch (IOException e) {
-            // no freezer: move in rounds instead
-        }
-        try {
+        whileFrozen(frozen -> {
             for (int round = 0; round < 10; round++) {
                 var pids = CgroupFiles.pids(group);
                 pids.remove(spare);
                 if (pids.isEmpty()) break;
                 for (long pid : pids) CgroupFiles.moveProcess(parent, pid);
             }
-        } finally {
-            try {
-                CgroupFiles.write(freeze, "0");
-            } catch (IOException e) {
-                // the group may be gone already
-            }
-        }
+        });
     }
 
     /**
@@ -62,15 +49,7 @@ public final class CommandGroup {
      * {@code spare}, and thaws it again (the spared shell must keep running).
      */
     public void killAllExcept(long spare) {
-        Path freeze = group.resolve("cgroup.freeze");
-        boolean frozen = false;
-        try {
-            CgroupFiles.write(freeze, "1");
-            frozen = awaitFrozen();
-        } catch (IOException e) {
-            // without freezer we still kill in rounds below
-        }
-        try {
+        whileFrozen(frozen -> {
             for (int round = 0; round < 50; round++) {
                 var pids = CgroupFiles.pids(group);
                 pids.remove(spare);
@@ -78,6 +57,21 @@ public final class CommandGroup {
                 CgroupFiles.killAll(pids, spare);
                 if (frozen) break;
             }
+        });
+    }
+
+    /** Runs {@code action} with the group frozen (told whether freezing worked), then thaws it. */
+    private void whileFrozen(java.util.function.Consumer<Boolean> action) {
+        Path freeze = group.resolve("cgroup.freeze");
+        boolean frozen = false;
+        try {
+            CgroupFiles.write(freeze, "1");
+            frozen = awaitFrozen();
+        } catch (IOException e) {
+            // no freezer: the action works in rounds instead
+        }
+        try {
+            action.accept(frozen);
         } finally {
             try {
                 CgroupFiles.write(freeze, "0");

@@ -4,24 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** What a session can and cannot see or do. */
-class IsolationIT {
-    static TestClient client;
-    static String session;
-
-    @BeforeAll
-    static void setUp() {
-        client = TestDaemon.client();
-        session = client.createSession(Map.of("image", "python"));
-    }
-
-    @AfterAll
-    static void tearDown() {
-        client.destroy(session);
+class IsolationIT extends SessionFixture {
+    @Override
+    Map<String, Object> sessionRequest() {
+        return Map.of("image", "python");
     }
 
     @Test

@@ -8,25 +8,10 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Text and bytes: split UTF-8, invalid bytes, base64, ANSI cleaning on a stream, truncation. */
-class OutputEncodingIT {
-    static TestClient client;
-    static String session;
-
-    @BeforeAll
-    static void setUp() {
-        client = TestDaemon.client();
-        session = client.createSession();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        client.destroy(session);
-    }
+class OutputEncodingIT extends SessionFixture {
 
     private static String chunks(List<TestClient.Event> events) {
         return events.stream().filter(e -> e.name().equals("chunk")).map(e -> e.data().get("chunk").asText())

@@ -9,25 +9,10 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The persistent shell: state survives between commands, commands run exactly as typed, in order. */
-class ShellStateIT {
-    static TestClient client;
-    static String session;
-
-    @BeforeAll
-    static void setUp() {
-        client = TestDaemon.client();
-        session = client.createSession();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        client.destroy(session);
-    }
+class ShellStateIT extends SessionFixture {
 
     @Test
     void cdExportFunctionsAliasesAndJobsPersist() {

@@ -7,25 +7,10 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Streaming exec over SSE: event shapes, real-time delivery, chunking, several streams at once. */
-class StreamingIT {
-    static TestClient client;
-    static String session;
-
-    @BeforeAll
-    static void setUp() {
-        client = TestDaemon.client();
-        session = client.createSession();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        client.destroy(session);
-    }
+class StreamingIT extends SessionFixture {
 
     @Test
     void everyEventHasItsShapeAndIncreasingIds() throws Exception {
