@@ -1,6 +1,5 @@
 package dev.sandkasten.exec;
 
-import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -11,7 +10,6 @@ public final class Exec {
     private final String id;
     private final ExecRequest request;
     private final ExecOutput output;
-    private final Instant submittedAt = Instant.now();
     private final CompletableFuture<ExecOutcome> outcome = new CompletableFuture<>();
     private final CompletableFuture<String> cancel = new CompletableFuture<>();
 
@@ -31,10 +29,6 @@ public final class Exec {
 
     public ExecOutput output() {
         return output;
-    }
-
-    public Instant submittedAt() {
-        return submittedAt;
     }
 
     /** Completes when the command has ended and its output log is finished. */

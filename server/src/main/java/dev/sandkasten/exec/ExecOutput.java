@@ -25,7 +25,6 @@ public final class ExecOutput {
     private final ArrayDeque<Segment> segments = new ArrayDeque<>();
     private int headConsumed;
     private long buffered;
-    private long appended;
     private long consumed;
     private boolean finished;
     private boolean abandoned;
@@ -41,7 +40,6 @@ public final class ExecOutput {
         lock.lockInterruptibly();
         try {
             while (!abandoned && buffered >= window) writable.await();
-            appended += len;
             if (abandoned) {
                 consumed += len;
                 return;
@@ -117,16 +115,6 @@ public final class ExecOutput {
             consumed += size;
             writable.signalAll();
             return new Batch(stream, out, consumed);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Total bytes the command wrote (read or dropped). */
-    public long totalBytes() {
-        lock.lock();
-        try {
-            return appended;
         } finally {
             lock.unlock();
         }

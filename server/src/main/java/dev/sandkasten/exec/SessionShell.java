@@ -120,10 +120,6 @@ public final class SessionShell implements AutoCloseable {
         return lost.isDone();
     }
 
-    public Sandbox sandbox() {
-        return sandbox;
-    }
-
     /** The command running now, if any. */
     public Exec running() {
         return running;

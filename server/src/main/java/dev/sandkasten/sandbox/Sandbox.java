@@ -20,17 +20,15 @@ public final class Sandbox implements AutoCloseable {
     private final Process process;
     private final OutputStream shellInput;
     private final Path controlDir;
-    private final Path workspaceDir;
     private final Path logFile;
     private final SessionCgroup cgroup;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-    Sandbox(String name, Process process, Path controlDir, Path workspaceDir, Path logFile, SessionCgroup cgroup) {
+    Sandbox(String name, Process process, Path controlDir, Path logFile, SessionCgroup cgroup) {
         this.name = name;
         this.process = process;
         this.shellInput = process.getOutputStream();
         this.controlDir = controlDir;
-        this.workspaceDir = workspaceDir;
         this.logFile = logFile;
         this.cgroup = cgroup;
     }
@@ -42,10 +40,6 @@ public final class Sandbox implements AutoCloseable {
     /** Host path of the control directory (FIFOs and command files). */
     public Path controlDir() {
         return controlDir;
-    }
-
-    public Path workspaceDir() {
-        return workspaceDir;
     }
 
     /** Bubblewrap's own diagnostics from start-up, for the daemon's log only. */
@@ -60,10 +54,6 @@ public final class Sandbox implements AutoCloseable {
     /** Completes when the sandbox's process tree has ended. */
     public CompletableFuture<Process> onExit() {
         return process.onExit();
-    }
-
-    public boolean isAlive() {
-        return process.isAlive();
     }
 
     /** Sends one line to the shell; the caller serializes access. */

@@ -81,7 +81,7 @@ public final class SandboxLauncher {
             pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
             pb.redirectError(logFile.toFile());
             Process process = start(pb);
-            return new Sandbox(spec.name(), process, controlDir, workspace, logFile, cgroup);
+            return new Sandbox(spec.name(), process, controlDir, logFile, cgroup);
         } catch (IOException | RuntimeException e) {
             if (cgroup != null) cgroup.destroy();
             log.error("sandbox {} failed to launch", spec.name(), e);

@@ -48,10 +48,6 @@ public final class HeadTailBuffer {
         return total > (long) headCap + tailCap;
     }
 
-    public long totalBytes() {
-        return total;
-    }
-
     /** Bytes dropped between head and tail. */
     public long omittedBytes() {
         return Math.max(0, total - headCap - tailCap);
