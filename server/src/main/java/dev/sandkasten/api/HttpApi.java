@@ -83,7 +83,6 @@ public final class HttpApi {
             case GONE -> new ApiError(410, "SESSION_GONE", e.getMessage());
             case INVALID -> ApiError.invalid(e.getMessage());
             case UNAVAILABLE -> new ApiError(503, "UNAVAILABLE", e.getMessage());
-            case CONFLICT -> new ApiError(409, "CONFLICT", e.getMessage());
         };
     }
 

@@ -97,7 +97,6 @@ public final class SessionCgroup {
         killAll();
         long deadline = System.nanoTime() + 2_000_000_000L;
         while (populated() && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
             try {
                 Thread.sleep(2);
             } catch (InterruptedException e) {
