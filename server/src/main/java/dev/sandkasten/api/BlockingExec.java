@@ -33,8 +33,8 @@ final class BlockingExec {
             ExecOutput.Batch b = exec.output().next(64 * 1024, 1, TimeUnit.HOURS);
             if (b == ExecOutput.END) break;
             if (b == null) continue;
-            all.append(b.bytes());
-            (b.stream() == StdStream.STDOUT ? out : err).append(b.bytes());
+            all.append(b.bytes(), b.offset(), b.length());
+            (b.stream() == StdStream.STDOUT ? out : err).append(b.bytes(), b.offset(), b.length());
         }
         ExecOutcome outcome;
         try {
@@ -97,7 +97,7 @@ final class BlockingExec {
             return new TextEncoder(params.encoding(), params.raw()).finish(joined);
         }
         // Cut on character boundaries so the marker does not sit between halves of a character.
-        byte[] h = Arrays.copyOf(head, head.length - Utf8StreamDecoder.incompleteTail(head, head.length));
+        byte[] h = Arrays.copyOf(head, head.length - Utf8StreamDecoder.incompleteTail(head, 0, head.length));
         byte[] t = Arrays.copyOfRange(tail, Utf8StreamDecoder.leadingContinuations(tail), tail.length);
         return new TextEncoder(params.encoding(), params.raw()).finish(h)
                 + "\n[... " + buf.omittedBytes() + " bytes omitted ...]\n"

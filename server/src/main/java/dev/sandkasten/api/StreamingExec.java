@@ -63,10 +63,21 @@ final class StreamingExec {
                     continue;
                 }
                 if (b == ExecOutput.END) break;
-                String text = encoders.get(b.stream()).next(b.bytes());
-                if (!text.isEmpty()) {
+                TextEncoder encoder = encoders.get(b.stream());
+                boolean sent;
+                if (encoder.passesThrough(b.bytes(), b.offset(), b.length())) {
                     lastId = Math.max(lastId + 1, b.endOffset());
-                    sink.chunk(lastId, text, b.stream().wireName());
+                    sink.chunk(lastId, b.bytes(), b.offset(), b.length(), b.stream().wireName());
+                    sent = true;
+                } else {
+                    String text = encoder.next(b.bytes(), b.offset(), b.length());
+                    sent = !text.isEmpty();
+                    if (sent) {
+                        lastId = Math.max(lastId + 1, b.endOffset());
+                        sink.chunk(lastId, text, b.stream().wireName());
+                    }
+                }
+                if (sent) {
                     lastWrite = now;
                     lastHeartbeat = now;
                 }

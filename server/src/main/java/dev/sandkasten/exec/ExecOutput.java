@@ -13,8 +13,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * without bound. When the reader is gone ({@link #abandon()}), output is counted and dropped.
  */
 public final class ExecOutput {
-    /** A run of bytes from one stream, ending at log offset {@code endOffset}. */
-    public record Batch(StdStream stream, byte[] bytes, long endOffset) {}
+    /**
+     * A run of bytes from one stream, {@code bytes[offset, offset + length)}, ending at log offset
+     * {@code endOffset}. The array may be shared with other batches: read it, never write it.
+     */
+    public record Batch(StdStream stream, byte[] bytes, int offset, int length, long endOffset) {}
 
     private record Segment(StdStream stream, byte[] bytes) {}
 
@@ -33,10 +36,13 @@ public final class ExecOutput {
         this.window = window;
     }
 
-    /** Adds bytes, waiting while the reader is more than a window behind. */
-    public void append(StdStream stream, byte[] bytes, int off, int len) throws InterruptedException {
+    /**
+     * Adds bytes, waiting while the reader is more than a window behind. The log takes ownership
+     * of the array (it is handed to readers without copying), so the caller must not reuse it.
+     */
+    public void append(StdStream stream, byte[] owned) throws InterruptedException {
+        int len = owned.length;
         if (len == 0) return;
-        byte[] copy = java.util.Arrays.copyOfRange(bytes, off, off + len);
         lock.lockInterruptibly();
         try {
             while (!abandoned && buffered >= window) writable.await();
@@ -44,7 +50,7 @@ public final class ExecOutput {
                 consumed += len;
                 return;
             }
-            segments.addLast(new Segment(stream, copy));
+            segments.addLast(new Segment(stream, owned));
             buffered += len;
             readable.signalAll();
         } finally {
@@ -91,35 +97,62 @@ public final class ExecOutput {
                 if (nanos <= 0) return null;
                 nanos = readable.awaitNanos(nanos);
             }
-            StdStream stream = segments.peekFirst().stream();
-            int size = 0;
-            for (Segment s : segments) {
-                if (s.stream() != stream || size >= maxBytes) break;
-                size += s.bytes().length - (s == segments.peekFirst() ? headConsumed : 0);
+            Segment first = segments.peekFirst();
+            int available = first.bytes().length - headConsumed;
+            Batch batch;
+            if (available >= maxBytes || !followedBySameStream()) {
+                // The usual case under load: a slice of one read, handed over without a copy.
+                int size = Math.min(available, maxBytes);
+                batch = new Batch(first.stream(), first.bytes(), headConsumed, size, consumed + size);
+                consume(size);
+            } else {
+                batch = coalesce(first.stream(), maxBytes);
             }
-            size = Math.min(size, maxBytes);
-            byte[] out = new byte[size];
-            int filled = 0;
-            while (filled < size) {
-                Segment s = segments.peekFirst();
-                int take = Math.min(size - filled, s.bytes().length - headConsumed);
-                System.arraycopy(s.bytes(), headConsumed, out, filled, take);
-                filled += take;
-                headConsumed += take;
-                if (headConsumed == s.bytes().length) {
-                    segments.removeFirst();
-                    headConsumed = 0;
-                }
-            }
-            buffered -= size;
-            consumed += size;
             writable.signalAll();
-            return new Batch(stream, out, consumed);
+            return batch;
         } finally {
             lock.unlock();
         }
     }
 
+    private boolean followedBySameStream() {
+        var it = segments.iterator();
+        StdStream stream = it.next().stream();
+        return it.hasNext() && it.next().stream() == stream;
+    }
+
+    /** Joins small consecutive reads of one stream into one batch of at most {@code maxBytes}. */
+    private Batch coalesce(StdStream stream, int maxBytes) {
+        int size = 0;
+        int skip = headConsumed;
+        for (Segment s : segments) {
+            if (s.stream() != stream || size >= maxBytes) break;
+            size += s.bytes().length - skip;
+            skip = 0;
+        }
+        size = Math.min(size, maxBytes);
+        byte[] out = new byte[size];
+        for (int filled = 0; filled < size; ) {
+            Segment s = segments.peekFirst();
+            int take = Math.min(size - filled, s.bytes().length - headConsumed);
+            System.arraycopy(s.bytes(), headConsumed, out, filled, take);
+            filled += take;
+            consume(take);
+        }
+        return new Batch(stream, out, 0, size, consumed);
+    }
+
+    /** Moves the read position {@code n} bytes on within the first segment. */
+    private void consume(int n) {
+        headConsumed += n;
+        if (headConsumed == segments.peekFirst().bytes().length) {
+            segments.removeFirst();
+            headConsumed = 0;
+        }
+        buffered -= n;
+        consumed += n;
+    }
+
     /** Marks the end of the log in {@link #next}. */
-    public static final Batch END = new Batch(StdStream.STDOUT, new byte[0], -1);
+    public static final Batch END = new Batch(StdStream.STDOUT, new byte[0], 0, 0, -1);
 }

@@ -50,8 +50,9 @@ final class OutputPump implements Runnable {
             main = FileChannel.open(fifo, StandardOpenOption.READ);
             spare = new FileInputStream(fifo.toFile());
             opened.countDown();
+            // Reading into a direct buffer saves the JDK's own temporary copy; each read then goes
+            // to the log in a fresh array of its exact size, which the log owns from then on.
             ByteBuffer buf = ByteBuffer.allocateDirect(READ_SIZE);
-            byte[] bytes = new byte[READ_SIZE];
             while (true) {
                 buf.clear();
                 int n = main.read(buf);
@@ -59,9 +60,9 @@ final class OutputPump implements Runnable {
                     endOfFile = true;
                     return;
                 }
-                buf.flip();
-                buf.get(bytes, 0, n);
-                output.append(stream, bytes, 0, n);
+                byte[] bytes = new byte[n];
+                buf.flip().get(bytes);
+                output.append(stream, bytes);
             }
         } catch (ClosedChannelException e) {
             // finish() closed the main end: the command is over
@@ -108,7 +109,7 @@ final class OutputPump implements Runnable {
                 rest.close();
                 return null;
             }
-            output.append(stream, buf, 0, n);
+            output.append(stream, java.util.Arrays.copyOf(buf, n));
             pending -= n;
         }
         return rest;

@@ -15,6 +15,11 @@ public final class AnsiCleaner {
     private State state = State.TEXT;
     private int stringLength;
 
+    /** Whether nothing is held back: the next piece starts in plain text. */
+    public boolean idle() {
+        return state == State.TEXT;
+    }
+
     /** Cleans a piece; with {@code last}, a held-back CR is released. */
     public String clean(String piece, boolean last) {
         if (state == State.TEXT && nextSpecial(piece, 0) < 0) return piece; // the common case

@@ -22,22 +22,27 @@ public final class HeadTailBuffer {
     }
 
     public void append(byte[] b) {
-        total += b.length;
-        int off = 0;
+        append(b, 0, b.length);
+    }
+
+    public void append(byte[] b, int offset, int length) {
+        total += length;
+        int off = offset;
+        int end = offset + length;
         if (headLen < headCap) {
-            int n = Math.min(headCap - headLen, b.length);
+            int n = Math.min(headCap - headLen, length);
             if (headLen + n > head.length) {
                 head = Arrays.copyOf(head, Math.min(headCap, Math.max(head.length * 2, headLen + n)));
             }
-            System.arraycopy(b, 0, head, headLen, n);
+            System.arraycopy(b, offset, head, headLen, n);
             headLen += n;
-            off = n;
+            off += n;
         }
-        if (off == b.length || tailCap == 0) return;
+        if (off == end || tailCap == 0) return;
         if (tail == null) tail = new byte[tailCap];
-        for (int i = off; i < b.length; ) {
+        for (int i = off; i < end; ) {
             int pos = (int) (tailWritten % tailCap);
-            int n = Math.min(tailCap - pos, b.length - i);
+            int n = Math.min(tailCap - pos, end - i);
             System.arraycopy(b, i, tail, pos, n);
             tailWritten += n;
             i += n;

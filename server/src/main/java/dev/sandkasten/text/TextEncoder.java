@@ -1,5 +1,6 @@
 package dev.sandkasten.text;
 
+import java.util.Arrays;
 import java.util.Base64;
 
 /**
@@ -36,17 +37,35 @@ public final class TextEncoder {
 
     /** Encodes the next piece; may return an empty string when everything is held back. */
     public String next(byte[] piece) {
-        return encode(piece, false);
+        return next(piece, 0, piece.length);
+    }
+
+    /** Encodes {@code bytes[off, off + len)} as the next piece. */
+    public String next(byte[] bytes, int off, int len) {
+        if (encoding == Encoding.BASE64) {
+            return Base64.getEncoder().encodeToString(Arrays.copyOfRange(bytes, off, off + len));
+        }
+        String text = decoder.decode(bytes, off, len, false);
+        return cleaner == null ? text : cleaner.clean(text, false);
     }
 
     /** Encodes a last piece and releases anything held back. */
     public String finish(byte[] piece) {
-        return encode(piece, true);
+        if (encoding == Encoding.BASE64) return Base64.getEncoder().encodeToString(piece);
+        String text = decoder.decode(piece, true);
+        return cleaner == null ? text : cleaner.clean(text, true);
     }
 
-    private String encode(byte[] piece, boolean last) {
-        if (encoding == Encoding.BASE64) return Base64.getEncoder().encodeToString(piece);
-        String text = decoder.decode(piece, last);
-        return cleaner == null ? text : cleaner.clean(text, last);
+    /**
+     * Whether {@code bytes[off, off + len)} would be encoded as exactly those bytes: ASCII in
+     * UTF-8 mode, with nothing held back and nothing for the cleaner to remove. A caller may then
+     * use the bytes as the text's UTF-8 form and skip {@link #next}, which under heavy output
+     * saves decoding, cleaning and re-encoding every byte. The encoder's state is unchanged
+     * either way.
+     */
+    public boolean passesThrough(byte[] bytes, int off, int len) {
+        if (encoding != Encoding.UTF8 || decoder.pending() > 0) return false;
+        if (cleaner == null) return AsciiScan.isAscii(bytes, off, len, false);
+        return cleaner.idle() && AsciiScan.isAscii(bytes, off, len, true);
     }
 }
