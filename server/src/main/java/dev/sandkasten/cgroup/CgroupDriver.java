@@ -71,7 +71,7 @@ public final class CgroupDriver {
             }
         }
         try (var walk = Files.walk(group)) {
-            for (Path g : walk.filter(Files::isDirectory).toList()) CgroupFiles.killAll(CgroupFiles.pids(g), -1);
+            for (Path g : walk.filter(Files::isDirectory).toList()) CgroupFiles.killAll(CgroupFiles.pids(g));
         } catch (IOException e) {
             log.warn("could not walk {}: {}", group, e.toString());
         }
@@ -83,6 +83,7 @@ public final class CgroupDriver {
         List<Path> limitGroups = new ArrayList<>();
         try {
             CgroupFiles.mkdir(killGroup);
+            CgroupFiles.mkdir(killGroup.resolve(SessionCgroup.COMMAND_GROUP));
             switch (layout) {
                 case CgroupLayout.V2 v2 -> {
                     CgroupFiles.write(killGroup.resolve("memory.max"), Long.toString(limits.memoryBytes()));

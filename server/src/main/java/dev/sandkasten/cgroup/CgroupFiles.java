@@ -98,9 +98,9 @@ final class CgroupFiles {
         }
     }
 
-    static void killAll(Iterable<Long> pids, long except) {
+    static void killAll(Iterable<Long> pids) {
         for (long pid : pids) {
-            if (pid != except) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
         }
     }
 }

@@ -3,12 +3,14 @@ package dev.sandkasten.cgroup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
 
 /**
- * The kill group of a session's commands: the shell lives here, so everything a command forks
- * (including {@code setsid} children, which escape process groups) lands here too and can be
- * killed as a whole while the shell itself is spared. Moving the shell in once, instead of per
- * command, keeps cgroup writes off the exec path.
+ * The kill group of a session's commands: the sandbox starts here (bubblewrap, the supervisor
+ * and the shell), so everything a command forks (including {@code setsid} children, which escape
+ * process groups) lands here too and can be killed as a whole while the shell and its ancestors
+ * are spared. No cgroup write is needed on the exec path.
  */
 public final class CommandGroup {
     private final Path group;
@@ -19,25 +21,27 @@ public final class CommandGroup {
         this.parent = parent;
     }
 
-    public void enter(long pid) {
-        CgroupFiles.moveProcess(group, pid);
+    /** Host pids of the processes in the group. */
+    public List<Long> pids() {
+        return CgroupFiles.pids(group);
     }
 
-    /** Number of processes in the group. */
-    public int size() {
-        return CgroupFiles.pids(group).size();
+    /** Whether any process other than {@code spared} is in the group. */
+    public boolean holdsOthersThan(Set<Long> spared) {
+        for (long pid : pids()) if (!spared.contains(pid)) return true;
+        return false;
     }
 
     /**
-     * Moves every process except {@code spare} to the session's group: background jobs a finished
-     * command left behind keep running there, out of reach of the next command's kill. Frozen
-     * while moving, so a job cannot fork a child that stays behind.
+     * Moves every process except {@code spared} to the session's group: background jobs a
+     * finished command left behind keep running there, out of reach of the next command's kill.
+     * Frozen while moving, so a job cannot fork a child that stays behind.
      */
-    public void evictAllExcept(long spare) {
+    public void evictAllExcept(Set<Long> spared) {
         whileFrozen(frozen -> {
             for (int round = 0; round < 10; round++) {
                 var pids = CgroupFiles.pids(group);
-                pids.remove(spare);
+                pids.removeAll(spared);
                 if (pids.isEmpty()) break;
                 for (long pid : pids) CgroupFiles.moveProcess(parent, pid);
             }
@@ -46,15 +50,15 @@ public final class CommandGroup {
 
     /**
      * Freezes the group so nothing can fork while we look, kills every process in it except
-     * {@code spare}, and thaws it again (the spared shell must keep running).
+     * {@code spared}, and thaws it again (the spared shell must keep running).
      */
-    public void killAllExcept(long spare) {
+    public void killAllExcept(Set<Long> spared) {
         whileFrozen(frozen -> {
             for (int round = 0; round < 50; round++) {
                 var pids = CgroupFiles.pids(group);
-                pids.remove(spare);
+                pids.removeAll(spared);
                 if (pids.isEmpty()) break;
-                CgroupFiles.killAll(pids, spare);
+                CgroupFiles.killAll(pids);
                 if (frozen) break;
             }
         });

@@ -8,42 +8,50 @@ import java.util.List;
 
 /**
  * The control groups of one session: the group in the cgroup2 tree (which, on pure v2, also holds
- * the limits) and, on hybrid hosts, one group per v1 controller. The sandbox launcher joins all
- * of them before it executes bubblewrap, so every process of the session is accounted and limited.
+ * the limits) with its command group {@code cmd} inside, and, on hybrid hosts, one group per v1
+ * controller. The sandbox launcher joins the command group and the v1 groups before it executes
+ * bubblewrap, so every process of the session is accounted and limited, and the shell is born in
+ * the command group: moving a process between cgroups can cost a kernel RCU grace period
+ * (~10 ms), which session creation would otherwise pay twice.
  */
 public final class SessionCgroup {
     private final CgroupLayout layout;
     private final Path group;
+    private final Path commands;
     private final List<Path> limitGroups;
 
     SessionCgroup(CgroupLayout layout, Path group, List<Path> limitGroups) {
         this.layout = layout;
         this.group = group;
+        this.commands = group.resolve(COMMAND_GROUP);
         this.limitGroups = List.copyOf(limitGroups);
     }
+
+    /** Name of the command group inside the session's group. */
+    static final String COMMAND_GROUP = "cmd";
 
     /** The {@code cgroup.procs} files a launcher writes its own pid to. */
     public List<Path> joinFiles() {
         List<Path> files = new ArrayList<>();
-        files.add(group.resolve("cgroup.procs"));
+        files.add(commands.resolve("cgroup.procs"));
         for (Path g : limitGroups) files.add(g.resolve("cgroup.procs"));
         return files;
     }
 
-    /** Host pids directly in the session's group (not in its command groups). */
+    /** Host pids of every process of the session. */
     public List<Long> pids() {
-        return CgroupFiles.pids(group);
+        List<Long> all = CgroupFiles.pids(commands);
+        all.addAll(CgroupFiles.pids(group));
+        return all;
     }
 
     /**
-     * The group the session's shell lives in, so that whatever a command forks lands there and can
-     * be killed as a whole. Background jobs are moved out after their command ends (see {@link
-     * CommandGroup#evictAllExcept}), so a later timeout does not kill them.
+     * The group the sandbox and its shell live in, so that whatever a command forks lands there
+     * and can be killed as a whole. Background jobs are moved out after their command ends (see
+     * {@link CommandGroup#evictAllExcept}), so a later timeout does not kill them.
      */
     public CommandGroup commandGroup() {
-        Path g = group.resolve("cmd");
-        CgroupFiles.mkdir(g);
-        return new CommandGroup(g, group);
+        return new CommandGroup(commands, group);
     }
 
     public CgroupStats stats() {
@@ -77,7 +85,8 @@ public final class SessionCgroup {
                 // older kernels: fall back to freezing and killing one by one
             }
         }
-        new CommandGroup(group, group).killAllExcept(-1);
+        new CommandGroup(commands, group).killAllExcept(java.util.Set.of());
+        new CommandGroup(group, group).killAllExcept(java.util.Set.of());
     }
 
     /** True while any process of the session is alive. */

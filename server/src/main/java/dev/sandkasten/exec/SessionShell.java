@@ -15,8 +15,10 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -58,6 +60,8 @@ public final class SessionShell implements AutoCloseable {
     private final CompletableFuture<Void> lost = new CompletableFuture<>();
     private final CommandGroup group;
     private volatile long shellPid = -1;
+    /** The shell and its ancestors (supervisor, bubblewrap): spared when a command is killed. */
+    private volatile Set<Long> spared = Set.of();
     private volatile Exec running;
     private long nextCommand;
     private long fifosCreated;
@@ -192,6 +196,7 @@ public final class SessionShell implements AutoCloseable {
         Path ctl = sandbox.controlDir();
         Path cmdFile = ctl.resolve("c." + n);
         Files.writeString(cmdFile, script(exec.request()), StandardCharsets.UTF_8);
+        Set<Long> keep = spared;
         long shell = shellPid;
         OutputPump out = new OutputPump(ctl.resolve("o." + n), StdStream.STDOUT, exec.output());
         OutputPump err = new OutputPump(ctl.resolve("e." + n), StdStream.STDERR, exec.output());
@@ -222,7 +227,7 @@ public final class SessionShell implements AutoCloseable {
             if (s == null) {
                 if (killReason == null) {
                     killReason = TIMEOUT;
-                    group.killAllExcept(shell);
+                    group.killAllExcept(keep);
                     killDeadline = System.nanoTime() + options.killGrace().toNanos();
                     continue;
                 }
@@ -249,7 +254,7 @@ public final class SessionShell implements AutoCloseable {
             } else if (s instanceof Signal.Cancel(Exec target, String reason)) {
                 if (target != exec || killReason != null) continue;
                 killReason = reason;
-                group.killAllExcept(shell);
+                group.killAllExcept(keep);
                 killDeadline = System.nanoTime() + options.killGrace().toNanos();
             } else if (s instanceof Signal.SandboxGone) {
                 gone = true;
@@ -261,7 +266,7 @@ public final class SessionShell implements AutoCloseable {
             InputStream stillOpen = pump.finish();
             if (stillOpen != null) backgroundDrain.adopt(stillOpen);
         }
-        if (!gone && group.size() > 1) group.evictAllExcept(shellPid);
+        if (!gone && group.holdsOthersThan(spared)) group.evictAllExcept(spared);
         for (String f : List.of("c." + n, "o." + n, "e." + n)) Files.deleteIfExists(ctl.resolve(f));
 
         if (gone) return new ExecOutcome.SandboxLost(durationMs);
@@ -296,15 +301,27 @@ public final class SessionShell implements AutoCloseable {
         }
     }
 
-    /** Takes a freshly started shell: records its host pid and moves it into the command group. */
+    /**
+     * Takes a freshly started shell (born in the command group, like every process of the
+     * sandbox): records its host pid and the set a command kill must spare, the shell and the
+     * ancestors that keep the sandbox alive.
+     */
     private void adoptShell(long nsPid) {
-        shellPid = hostPid(nsPid);
-        group.enter(shellPid);
+        long pid = hostPid(nsPid);
+        Set<Long> keep = new HashSet<>();
+        keep.add(pid);
+        List<Long> members = group.pids();
+        for (var p = ProcessHandle.of(pid).flatMap(ProcessHandle::parent); p.isPresent(); p = p.get().parent()) {
+            if (!members.contains(p.get().pid())) break;
+            keep.add(p.get().pid());
+        }
+        shellPid = pid;
+        spared = Set.copyOf(keep);
     }
 
     /** The host pid of the process with pid {@code nsPid} in the sandbox's pid namespace. */
     private long hostPid(long nsPid) {
-        for (long pid : sandbox.cgroup().pids()) {
+        for (long pid : group.pids()) {
             try {
                 for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
                     if (!line.startsWith("NSpid:")) continue;
