@@ -25,9 +25,11 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Starts the daemon as its own process ({@code java -jar sandkasten-server.jar serve}) on a free
- * loopback port and measures, with java.net.http as a raw HTTP client: session create, exec round
- * trip, first-chunk latency (program write to client receipt), streaming throughput against the
- * raw pipe rate in the same sandbox, and the daemon's RSS while streaming.
+ * loopback port and measures session create, exec round trip, first-chunk latency (program write
+ * to client receipt), streaming throughput against the raw pipe rate in the same sandbox, and the
+ * daemon's RSS while streaming. Round trips and streams go through {@link RawHttpClient}, a bare
+ * keep-alive HTTP/1.1 client, so the figures are the daemon's; the round trip is also measured
+ * with java.net.http for comparison.
  */
 public final class Bench {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -35,9 +37,11 @@ public final class Bench {
 
     private final HttpClient http = HttpClient.newHttpClient();
     private final String base;
+    private final int port;
 
-    private Bench(String base) {
-        this.base = base;
+    private Bench(int port) {
+        this.base = "http://127.0.0.1:" + port;
+        this.port = port;
     }
 
     public static void main(String[] args) throws Exception {
@@ -68,7 +72,7 @@ public final class Bench {
         pb.redirectErrorStream(true).redirectOutput(data.resolve("daemon.log").toFile());
         Process daemon = pb.start();
         try {
-            Bench b = new Bench("http://127.0.0.1:" + port);
+            Bench b = new Bench(port);
             b.awaitHealthy();
             b.run(daemon.pid(), quick);
         } finally {
@@ -95,13 +99,24 @@ public final class Bench {
         }
         report("session create", create);
 
-        List<Double> rtt = new ArrayList<>();
+        byte[] trueBody = JSON.writeValueAsBytes(Map.of("cmd", "true"));
+        try (RawHttpClient raw = new RawHttpClient("127.0.0.1", port, KEY)) {
+            for (int i = 0; i < 200; i++) raw.call("POST", "/v1/sessions/" + warm + "/exec", trueBody);
+            List<Double> rtt = new ArrayList<>();
+            for (int i = 0; i < execs; i++) {
+                long t = System.nanoTime();
+                raw.call("POST", "/v1/sessions/" + warm + "/exec", trueBody);
+                rtt.add((System.nanoTime() - t) / 1e6);
+            }
+            report("exec round trip (true)", rtt);
+        }
+        List<Double> rttJdk = new ArrayList<>();
         for (int i = 0; i < execs; i++) {
             long t = System.nanoTime();
             exec(warm, "true");
-            rtt.add((System.nanoTime() - t) / 1e6);
+            rttJdk.add((System.nanoTime() - t) / 1e6);
         }
-        report("exec round trip (true)", rtt);
+        report("  same, via java.net.http", rttJdk);
 
         report("first chunk (write to receipt)", firstChunkLatencies(warm, quick ? 100 : 300));
 
@@ -167,22 +182,27 @@ public final class Bench {
 
     /** Streams a command and returns seconds from request to the done event, checking the byte count. */
     private double streamSeconds(String session, String cmd, long expectedBytes) throws Exception {
+        byte[] body = JSON.writeValueAsBytes(Map.of("cmd", cmd, "timeout_ms", 600_000));
+        long[] total = {0};
+        byte[] tail = new byte[512];
+        int[] tailLen = {0};
         long t = System.nanoTime();
-        HttpResponse<InputStream> r = http.send(streamRequest(session, cmd), HttpResponse.BodyHandlers.ofInputStream());
-        long total = 0;
-        byte[] buf = new byte[256 * 1024];
-        byte[] tail = new byte[0];
-        try (InputStream in = r.body()) {
-            int n;
-            while ((n = in.read(buf)) >= 0) {
-                total += n;
-                if (n > 0) tail = java.util.Arrays.copyOfRange(buf, Math.max(0, n - 512), n);
-            }
+        try (RawHttpClient raw = new RawHttpClient("127.0.0.1", port, KEY)) {
+            int code = raw.send("POST", "/v1/sessions/" + session + "/exec/stream", body, (buf, off, len) -> {
+                total[0] += len;
+                // Keep the last bytes seen, to check that the stream ended with its done event.
+                int keep = Math.min(len, tail.length);
+                int shift = Math.min(tailLen[0], tail.length - keep);
+                System.arraycopy(tail, tailLen[0] - shift, tail, 0, shift);
+                System.arraycopy(buf, off + len - keep, tail, shift, keep);
+                tailLen[0] = shift + keep;
+            });
+            if (code != 200) throw new IllegalStateException("stream answered " + code);
         }
         double secs = (System.nanoTime() - t) / 1e9;
-        String end = new String(tail, StandardCharsets.UTF_8);
-        if (!end.matches("(?s).*event: ?done.*") || total < expectedBytes) {
-            throw new IllegalStateException("stream did not complete: " + total + " bytes, ends with " + end);
+        String end = new String(tail, 0, tailLen[0], StandardCharsets.UTF_8);
+        if (!end.matches("(?s).*event: ?done.*") || total[0] < expectedBytes) {
+            throw new IllegalStateException("stream did not complete: " + total[0] + " bytes, ends with " + end);
         }
         return secs;
     }
