@@ -4,11 +4,14 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.Spliterator;
 import java.util.Spliterators;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -35,6 +38,7 @@ import java.util.stream.StreamSupport;
 public final class ExecStream implements Iterable<ExecChunk>, AutoCloseable {
     /** How much of the output an exception keeps (the stream itself never buffers the output). */
     static final int KEPT_OUTPUT_CHARS = 1 << 20;
+    private static final Duration CANCEL_TIMEOUT = Duration.ofSeconds(10);
 
     private final Transport transport;
     private final String sessionId;
@@ -99,10 +103,14 @@ public final class ExecStream implements Iterable<ExecChunk>, AutoCloseable {
         try {
             String id = execId;
             if (!finished && id != null) {
+                Duration timeout = transport.requestTimeout().compareTo(CANCEL_TIMEOUT) < 0
+                        ? transport.requestTimeout() : CANCEL_TIMEOUT;
                 try {
-                    transport.call(transport.request("DELETE", "/v1/sessions/" + Transport.segment(sessionId)
-                            + "/execs/" + Transport.segment(id), null, transport.requestTimeout()), n -> n);
-                } catch (SandkastenException e) {
+                    // join(), unlike a blocking send, ignores interrupts: a thread interrupted out of
+                    // its read still gets the command cancelled.
+                    transport.callAsync(transport.request("DELETE", "/v1/sessions/" + Transport.segment(sessionId)
+                            + "/execs/" + Transport.segment(id), null, timeout), n -> n).join();
+                } catch (CompletionException | CancellationException e) {
                     // It finished meanwhile (404), or the daemon is unreachable: nothing left to stop here.
                 }
             }
@@ -141,6 +149,7 @@ public final class ExecStream implements Iterable<ExecChunk>, AutoCloseable {
             }
             try {
                 while (reader.next()) {
+                    if (closed.get()) break; // closed by the caller: what follows (a CANCELLED error) is not news
                     switch (reader.event()) {
                         case "chunk" -> {
                             ExecChunk c = chunk(parse());
@@ -188,12 +197,13 @@ public final class ExecStream implements Iterable<ExecChunk>, AutoCloseable {
 
         private StreamException broken(IOException cause) {
             ended = true;
+            boolean interrupted = Thread.currentThread().isInterrupted();
             close();
-            return new StreamException("the stream of exec " + execId + " ended before the command finished"
-                    + (cause == null ? "" : " (" + cause + ")")
-                    + "; the connection to the daemon was lost and the command was cancelled (or will be, once the"
-                    + " daemon notices); run it again if needed",
-                    null, execId, recentOutput(), null, false, cause);
+            String why = interrupted ? "reading the stream of exec " + execId + " was interrupted"
+                    : "the stream of exec " + execId + " ended before the command finished"
+                    + (cause == null ? "" : " (" + cause + ")") + "; the connection to the daemon was lost";
+            return new StreamException(why + ". The command was cancelled (or will be, once the daemon notices);"
+                    + " run it again if needed", null, execId, recentOutput(), null, false, cause);
         }
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -89,7 +90,12 @@ final class Wire {
 
     private static Instant instant(JsonNode n, String field) {
         String s = text(n, field);
-        return s == null ? null : Instant.parse(s);
+        if (s == null) return null;
+        try {
+            return Instant.parse(s);
+        } catch (DateTimeParseException e) {
+            throw unexpected("an RFC 3339 time in " + field, n);
+        }
     }
 
     static SandkastenException unexpected(String expected, JsonNode got) {

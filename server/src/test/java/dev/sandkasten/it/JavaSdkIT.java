@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -127,6 +128,15 @@ class JavaSdkIT {
             assertThatThrownBy(() -> s.execStream("tail -f /tmp/log").forEach(chunk -> {
                 throw new IllegalStateException("consumer gave up on " + chunk.output().strip());
             })).hasMessage("consumer gave up on line");
+            assertNoTailAndQuick(s);
+
+            // Another thread may close a stream to stop it; the reading thread then ends quietly.
+            try (ExecStream st = s.execStream("tail -f /tmp/log")) {
+                var it = st.iterator();
+                assertThat(it.next().output()).isEqualTo("line\n");
+                CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS).execute(st::close);
+                assertThat(it.hasNext()).isFalse();
+            }
             assertNoTailAndQuick(s);
 
             // The java.util.stream view: closing it closes the stream.
