@@ -94,7 +94,7 @@ class TimeoutAndCancelIT {
                 assertThat(execId).startsWith("ex_");
                 Iterator<ExecChunk> it = st.iterator();
                 assertThat(it.next().output()).isEqualTo("started\n");
-                s.cancel(execId); // throws unless the daemon answered 200
+                s.cancel(execId); // throws unless the daemon accepted the cancel (2xx)
                 assertThatThrownBy(() -> it.forEachRemaining(c -> {}))
                         .isInstanceOfSatisfying(CommandCancelledException.class,
                                 e -> assertThat(e.code()).isEqualTo("CANCELLED"));
