@@ -131,6 +131,7 @@ public final class Bench {
                 streamBytes) / 1e6;
         System.out.printf("%-34s %8.0f MB/s  (raw pipe in the same sandbox: %.0f MB/s, ratio %.2f)%n",
                 "streaming throughput (SSE)", streamRate, rawRate, streamRate / rawRate);
+        SdkBench.run(base, KEY, quick ? gib / 2 : 2 * gib);
 
         long rssBytes = quick ? 2 * gib : 10L * 1_000_000_000L;
         long baseline = rss(daemonPid);

@@ -1,12 +1,22 @@
 package dev.sandkasten.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.sandkasten.client.CreateSessionOptions;
+import dev.sandkasten.client.ExecChunk;
+import dev.sandkasten.client.ExecStream;
+import dev.sandkasten.client.SandboxClient;
+import dev.sandkasten.client.Session;
+import dev.sandkasten.client.SessionGoneException;
+import dev.sandkasten.client.SessionStatus;
+import dev.sandkasten.client.StreamException;
 import dev.sandkasten.daemon.Daemon;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -16,14 +26,13 @@ class LifecycleIT {
 
     @Test
     void expiredSessionsAreReaped() {
-        try (Daemon d = TestDaemon.start(Map.of("reaper_interval_ms", "100"))) {
-            TestClient c = new TestClient("http://127.0.0.1:" + d.port(), d.apiKey());
-            String s = c.createSession(Map.of("ttl_seconds", 2));
-            c.run(s, "true"); // extends the lease
+        try (Daemon d = TestDaemon.start(Map.of("reaper_interval_ms", "100")); SandboxClient c = TestDaemon.sdk(d)) {
+            Session s = c.createSession(CreateSessionOptions.builder().ttlSeconds(2).build());
+            Sdk.run(s, "true"); // extends the lease
             await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
-                    assertThat(c.request("GET", "/v1/sessions/" + s, null).body().get("status").asText())
-                            .isEqualTo("expired"));
-            assertThat(c.exec(s, "true").status()).isEqualTo(410);
+                    assertThat(s.info().status()).isEqualTo(SessionStatus.EXPIRED));
+            assertThatThrownBy(() -> s.exec("true")).isInstanceOfSatisfying(SessionGoneException.class,
+                    e -> assertThat(e.status()).isEqualTo(410));
             assertThat(d.sessions().liveCount()).isZero();
         }
     }
@@ -38,25 +47,29 @@ class LifecycleIT {
 
     @Test
     void aSandboxKilledFromOutsideMakesTheSessionLostAndEndsItsStream() throws Exception {
-        TestClient c = TestDaemon.client();
-        String s = c.createSession();
-        try (var st = c.stream(s, "echo hi; sleep 100")) {
-            assertThat(st.next().name()).isEqualTo("start");
-            assertThat(st.next().name()).isEqualTo("chunk");
-            killEverything(s);
-            List<TestClient.Event> rest = st.readAll();
-            assertThat(rest.getLast().name()).isEqualTo("error");
-            assertThat(rest.getLast().data().get("code").asText()).isEqualTo("SESSION_GONE");
+        SandboxClient c = TestDaemon.sdk();
+        Session s = c.createSession();
+        try (ExecStream st = s.execStream("echo hi; sleep 100")) {
+            assertThat(st.execId()).startsWith("ex_");
+            Iterator<ExecChunk> it = st.iterator();
+            assertThat(it.next().output()).isEqualTo("hi\n");
+            killEverything(s.id());
+            // An error event with SESSION_GONE ends the stream (a broken connection would have no code).
+            assertThatThrownBy(() -> it.forEachRemaining(chunk -> {}))
+                    .isInstanceOfSatisfying(StreamException.class, e -> assertThat(e.code()).isEqualTo("SESSION_GONE"));
         }
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-                assertThat(c.request("GET", "/v1/sessions/" + s, null).body().get("status").asText()).isEqualTo("lost"));
-        assertThat(c.exec(s, "true").status()).isEqualTo(410);
-        assertThat(c.request("GET", "/healthz", null).status()).isEqualTo(200);
-        assertThat(c.request("DELETE", "/v1/sessions/" + s, null).status()).isEqualTo(200);
+                assertThat(s.info().status()).isEqualTo(SessionStatus.LOST));
+        assertThatThrownBy(() -> s.exec("true")).isInstanceOfSatisfying(SessionGoneException.class,
+                e -> assertThat(e.status()).isEqualTo(410));
+        // Raw HTTP: the SDK has no health call (/healthz is for probes and needs no key).
+        assertThat(TestDaemon.client().request("GET", "/healthz", null).status()).isEqualTo(200);
+        s.destroy();
+        assertThat(s.info().status()).isEqualTo(SessionStatus.DESTROYED);
         // The daemon is fine: a new session works.
-        String next = c.createSession();
-        assertThat(c.run(next, "echo fine")).isEqualTo("fine\n");
-        c.destroy(next);
+        try (Session next = c.createSession()) {
+            assertThat(Sdk.run(next, "echo fine")).isEqualTo("fine\n");
+        }
     }
 
     /** Kills every process of a session from the host, as an operator or the OOM killer might. */

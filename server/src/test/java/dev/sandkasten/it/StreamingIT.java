@@ -2,8 +2,13 @@ package dev.sandkasten.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sandkasten.client.ExecChunk;
+import dev.sandkasten.client.ExecOptions;
+import dev.sandkasten.client.ExecStream;
+import dev.sandkasten.client.Session;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -14,7 +19,9 @@ class StreamingIT extends SessionFixture {
 
     @Test
     void everyEventHasItsShapeAndIncreasingIds() throws Exception {
-        try (var s = client.stream(session, "echo out; echo err >&2; cd /tmp")) {
+        // Raw HTTP: response headers, the start event and the SSE id lines are wire details the SDK
+        // consumes (JavaSdkIT checks what the SDK makes of them).
+        try (var s = TestDaemon.client().stream(session.id(), "echo out; echo err >&2; cd /tmp")) {
             assertThat(s.status()).isEqualTo(200);
             assertThat(s.response().headers().firstValue("content-type").orElse("")).startsWith("text/event-stream");
             assertThat(s.response().headers().firstValue("cache-control")).hasValue("no-cache");
@@ -23,6 +30,8 @@ class StreamingIT extends SessionFixture {
             assertThat(events.getFirst().name()).isEqualTo("start");
             assertThat(events.getFirst().data().get("exec_id").asText()).startsWith("ex_");
             assertThat(events.getFirst().data().get("timestamp").asLong()).isPositive();
+            assertThat(s.response().headers().firstValue("x-exec-id"))
+                    .hasValue(events.getFirst().data().get("exec_id").asText());
             TestClient.Event done = events.getLast();
             assertThat(done.name()).isEqualTo("done");
             assertThat(done.data().get("exit_code").asInt()).isZero();
@@ -48,64 +57,63 @@ class StreamingIT extends SessionFixture {
                 previous = id;
             }
         }
-        client.run(session, "cd /workspace");
+        run("cd /workspace");
     }
 
     @Test
-    void chunksArriveAsTheyAreWrittenNotAtTheEnd() throws Exception {
-        try (var s = client.stream(session, "for i in 1 2 3; do echo $i; sleep 1; done")) {
-            List<TestClient.Event> chunks = s.readAll().stream().filter(e -> e.name().equals("chunk")).toList();
-            assertThat(chunks).hasSize(3);
-            assertThat(chunks.stream().map(e -> e.data().get("chunk").asText())).containsExactly("1\n", "2\n", "3\n");
-            double gap1 = (chunks.get(1).receivedNanos() - chunks.get(0).receivedNanos()) / 1e9;
-            double gap2 = (chunks.get(2).receivedNanos() - chunks.get(1).receivedNanos()) / 1e9;
-            // About a second apart (loose bounds: this may run on a busy 2-core machine).
-            assertThat(gap1).isBetween(0.5, 2.5);
-            assertThat(gap2).isBetween(0.5, 2.5);
+    void chunksArriveAsTheyAreWrittenNotAtTheEnd() {
+        List<String> texts = new ArrayList<>();
+        List<Long> receivedNanos = new ArrayList<>();
+        try (ExecStream s = session.execStream("for i in 1 2 3; do echo $i; sleep 1; done")) {
+            s.forEach(c -> {
+                if (c.done()) return;
+                receivedNanos.add(System.nanoTime());
+                texts.add(c.output());
+            });
+        }
+        assertThat(texts).containsExactly("1\n", "2\n", "3\n");
+        double gap1 = (receivedNanos.get(1) - receivedNanos.get(0)) / 1e9;
+        double gap2 = (receivedNanos.get(2) - receivedNanos.get(1)) / 1e9;
+        // About a second apart (loose bounds: this may run on a busy 2-core machine).
+        assertThat(gap1).isBetween(0.5, 2.5);
+        assertThat(gap2).isBetween(0.5, 2.5);
+    }
+
+    @Test
+    void aPartialLineIsSentWithoutWaitingForTheNewline() {
+        try (ExecStream s = session.execStream("printf 'progress 50%%'; sleep 3; printf ' done\\n'")) {
+            long opened = System.nanoTime(); // the stream opens with the start event
+            Iterator<ExecChunk> it = s.iterator();
+            ExecChunk first = it.next();
+            assertThat(first.output()).isEqualTo("progress 50%");
+            assertThat((System.nanoTime() - opened) / 1e9).isLessThan(2.0);
+            assertThat(it.next().output()).isEqualTo(" done\n");
         }
     }
 
     @Test
-    void aPartialLineIsSentWithoutWaitingForTheNewline() throws Exception {
-        try (var s = client.stream(session, "printf 'progress 50%%'; sleep 3; printf ' done\\n'")) {
-            TestClient.Event start = s.next();
-            TestClient.Event first = s.next();
-            assertThat(first.name()).isEqualTo("chunk");
-            assertThat(first.data().get("chunk").asText()).isEqualTo("progress 50%");
-            assertThat((first.receivedNanos() - start.receivedNanos()) / 1e9).isLessThan(2.0);
-            List<TestClient.Event> rest = s.readAll();
-            assertThat(rest.getFirst().data().get("chunk").asText()).isEqualTo(" done\n");
-        }
-    }
-
-    @Test
-    void heavyOutputIsCoalescedUpToTheChunkSize() throws Exception {
-        try (var s = client.stream(session, Map.of("cmd", "head -c 3000000 /dev/zero | tr '\\0' a", "chunk_size", 100000))) {
-            List<TestClient.Event> chunks = s.readAll().stream().filter(e -> e.name().equals("chunk")).toList();
-            long total = chunks.stream().mapToLong(e -> e.data().get("chunk").asText().length()).sum();
-            assertThat(total).isEqualTo(3_000_000);
-            assertThat(chunks).allSatisfy(e -> assertThat(e.data().get("chunk").asText().length()).isLessThanOrEqualTo(100000));
-            // Coalesced: far fewer events than 4 KiB pipe writes would give.
-            assertThat(chunks.size()).isLessThan(300);
-        }
+    void heavyOutputIsCoalescedUpToTheChunkSize() {
+        List<ExecChunk> chunks = Sdk.outputChunks(Sdk.readAll(session.execStream("head -c 3000000 /dev/zero | tr '\\0' a",
+                ExecOptions.builder().chunkSize(100000).build())));
+        long total = chunks.stream().mapToLong(c -> c.output().length()).sum();
+        assertThat(total).isEqualTo(3_000_000);
+        assertThat(chunks).allSatisfy(c -> assertThat(c.output().length()).isLessThanOrEqualTo(100000));
+        // Coalesced: far fewer events than 4 KiB pipe writes would give.
+        assertThat(chunks.size()).isLessThan(300);
     }
 
     @Test
     void severalSessionsStreamAtOnceEachGettingItsOwnOutput() throws Exception {
         int n = 4;
-        List<String> sessions = new java.util.ArrayList<>();
+        List<Session> sessions = new ArrayList<>();
         for (int i = 0; i < n; i++) sessions.add(client.createSession());
         try (ExecutorService pool = Executors.newFixedThreadPool(n)) {
-            List<Future<String>> outs = new java.util.ArrayList<>();
+            List<Future<String>> outs = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                String sid = sessions.get(i);
+                Session s = sessions.get(i);
                 int tag = i;
-                outs.add(pool.submit(() -> {
-                    try (var s = client.stream(sid, "for k in $(seq 1 20); do echo s" + tag + "-$k; sleep 0.05; done")) {
-                        return s.readAll().stream().filter(e -> e.name().equals("chunk"))
-                                .map(e -> e.data().get("chunk").asText()).reduce("", String::concat);
-                    }
-                }));
+                outs.add(pool.submit(() -> Sdk.text(Sdk.readAll(
+                        s.execStream("for k in $(seq 1 20); do echo s" + tag + "-$k; sleep 0.05; done")))));
             }
             for (int i = 0; i < n; i++) {
                 StringBuilder expected = new StringBuilder();
@@ -113,7 +121,7 @@ class StreamingIT extends SessionFixture {
                 assertThat(outs.get(i).get()).isEqualTo(expected.toString());
             }
         } finally {
-            sessions.forEach(client::destroy);
+            sessions.forEach(Session::close);
         }
     }
 }

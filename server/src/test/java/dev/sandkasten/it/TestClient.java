@@ -2,7 +2,6 @@ package dev.sandkasten.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,8 +19,9 @@ import java.util.Map;
 import java.util.function.Predicate;
 
 /**
- * A deliberately plain HTTP client for the integration tests: real HTTP over loopback, JSON in and
- * out, and a line-by-line SSE reader that records when each event arrived.
+ * A deliberately plain HTTP client for the integration tests that check wire-level details the
+ * Java SDK hides on purpose: status codes of bad requests, auth header variants, malformed bodies,
+ * response headers and raw SSE frames. Everything else goes through the SDK ({@link TestDaemon#sdk()}).
  */
 public final class TestClient {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -65,35 +65,8 @@ public final class TestClient {
         }
     }
 
-    public String createSession() {
-        return createSession(Map.of());
-    }
-
-    public String createSession(Map<String, Object> body) {
-        Reply r = request("POST", "/v1/sessions", body);
-        if (r.status() != 201) throw new AssertionError("create failed: " + r.status() + " " + r.body());
-        return r.body().get("id").asText();
-    }
-
-    public void destroy(String session) {
-        request("DELETE", "/v1/sessions/" + session, null);
-    }
-
-    public Reply exec(String session, String cmd) {
-        return exec(session, Map.of("cmd", cmd));
-    }
-
     public Reply exec(String session, Map<String, Object> body) {
         return request("POST", "/v1/sessions/" + session + "/exec", body);
-    }
-
-    /** Output of a command that must succeed. */
-    public String run(String session, String cmd) {
-        Reply r = exec(session, cmd);
-        if (r.status() != 200 || r.body().get("exit_code").asInt() != 0) {
-            throw new AssertionError("command failed: " + cmd + " -> " + r.status() + " " + r.body());
-        }
-        return r.body().get("stdout").asText();
     }
 
     /** An open SSE stream; close it to disconnect. */
@@ -181,9 +154,5 @@ public final class TestClient {
 
     public Stream stream(String session, String cmd) {
         return stream(session, Map.of("cmd", cmd));
-    }
-
-    public static ObjectNode obj() {
-        return JSON.createObjectNode();
     }
 }

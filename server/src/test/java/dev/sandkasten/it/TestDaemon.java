@@ -1,5 +1,6 @@
 package dev.sandkasten.it;
 
+import dev.sandkasten.client.SandboxClient;
 import dev.sandkasten.config.Config;
 import dev.sandkasten.config.ConfigLoader;
 import dev.sandkasten.daemon.Daemon;
@@ -15,9 +16,12 @@ import java.util.Optional;
  * Starts the real daemon in this JVM on a free loopback port with a fresh data directory. One
  * daemon is shared by all integration tests (it is what a user runs; sessions isolate the tests
  * from each other); tests that need other settings start their own with {@link #start(Map)}.
+ * Tests talk to it through the Java SDK ({@link #sdk()}); {@link #client()} is a raw HTTP client
+ * for the few tests that check wire-level details the SDK hides.
  */
 public final class TestDaemon {
     private static Daemon shared;
+    private static SandboxClient sharedSdk;
 
     private TestDaemon() {}
 
@@ -45,8 +49,24 @@ public final class TestDaemon {
         }
     }
 
+    /** The SDK client for the shared daemon (one for all tests, as an application would have). */
+    public static synchronized SandboxClient sdk() {
+        if (sharedSdk == null) sharedSdk = sdk(shared());
+        return sharedSdk;
+    }
+
+    /** A new SDK client for the given daemon; the caller closes it. */
+    public static SandboxClient sdk(Daemon d) {
+        return SandboxClient.builder().baseUrl(url(d)).apiKey(d.apiKey()).build();
+    }
+
+    public static String url(Daemon d) {
+        return "http://127.0.0.1:" + d.port();
+    }
+
+    /** A raw HTTP client for the shared daemon, for wire-level checks. */
     public static TestClient client() {
         Daemon d = shared();
-        return new TestClient("http://127.0.0.1:" + d.port(), d.apiKey());
+        return new TestClient(url(d), d.apiKey());
     }
 }
