@@ -52,7 +52,7 @@ public final class Daemon implements AutoCloseable {
         Prerequisites.Programs programs = Prerequisites.ensure(root);
 
         CgroupLayout layout = CgroupLayout.detect();
-        CgroupDriver cgroups = new CgroupDriver(layout, "sandkasten-" + shortHash(config.dataDir().toAbsolutePath().toString()));
+        CgroupDriver cgroups = new CgroupDriver(layout, cgroupName(config.dataDir()));
         cgroups.init();
         cgroups.removeStale();
         log.info("cgroups: {}", layout.describe());
@@ -133,6 +133,14 @@ public final class Daemon implements AutoCloseable {
         } catch (IOException e) {
             log.warn("could not remove leftover sessions: {}", e.toString());
         }
+    }
+
+    /**
+     * The name of this daemon's cgroups: one per data directory, so that two daemons on a host
+     * (tests, benchmarks) never clean up each other's groups.
+     */
+    public static String cgroupName(Path dataDir) {
+        return "sandkasten-" + shortHash(dataDir.toAbsolutePath().toString());
     }
 
     private static String shortHash(String s) {

@@ -253,7 +253,15 @@ public final class SessionManager implements AutoCloseable {
                 }
 
                 @Override
+                public FileVisitResult visitFileFailed(Path file, IOException exc) throws IOException {
+                    // The session's worker may still be removing its last command's files.
+                    if (exc instanceof java.nio.file.NoSuchFileException) return FileVisitResult.CONTINUE;
+                    throw exc;
+                }
+
+                @Override
                 public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                    if (exc != null && !(exc instanceof java.nio.file.NoSuchFileException)) throw exc;
                     Files.deleteIfExists(d);
                     return FileVisitResult.CONTINUE;
                 }

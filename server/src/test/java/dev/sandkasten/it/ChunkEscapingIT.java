@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class ChunkEscapingIT extends SessionFixture {
 
     private String streamed(Map<String, Object> body) throws Exception {
-        try (var s = client.stream(session, body)) {
+        try (var s = TestDaemon.client().stream(session.id(), body)) {
             List<TestClient.Event> events = s.readAll();
             assertThat(events.getLast().name()).isEqualTo("done");
             return events.stream().filter(e -> e.name().equals("chunk")).map(e -> e.data().get("chunk").asText())

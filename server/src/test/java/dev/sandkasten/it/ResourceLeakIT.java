@@ -5,13 +5,16 @@ import static org.awaitility.Awaitility.await;
 
 import dev.sandkasten.client.SandboxClient;
 import dev.sandkasten.client.Session;
+import dev.sandkasten.daemon.Daemon;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -25,17 +28,29 @@ class ResourceLeakIT {
 
     record Counts(long processes, long cgroups, long fds, long mounts, long sessionDirs, long threads) {}
 
+    /**
+     * What the shared daemon holds, counted so that other daemons on the machine (other test
+     * runs, benchmarks) do not disturb the figures: processes descended from this JVM or inside
+     * the daemon's cgroups, the daemon's cgroups, and its session directories.
+     */
     private static Counts count() throws IOException {
-        long processes;
-        try (var s = Files.list(Path.of("/proc"))) {
-            processes = s.filter(p -> p.getFileName().toString().matches("\\d+")).count();
-        }
+        Path dataDir = TestDaemon.sharedDataDir();
+        String cgroupName = Daemon.cgroupName(dataDir);
+        Set<Long> processes = new HashSet<>();
+        ProcessHandle.current().descendants().forEach(p -> processes.add(p.pid()));
         long cgroups = 0;
         for (String root : List.of("/sys/fs/cgroup/unified", "/sys/fs/cgroup/memory", "/sys/fs/cgroup/pids", "/sys/fs/cgroup")) {
             Path r = Path.of(root);
             if (!Files.isDirectory(r)) continue;
-            try (var s = Files.walk(r, 3)) {
-                cgroups += s.filter(p -> p.toString().contains("sandkasten-") && Files.isDirectory(p)).count();
+            try (var s = Files.walk(r, 4)) {
+                for (Path g : s.filter(p -> p.toString().contains(cgroupName) && Files.isDirectory(p)).toList()) {
+                    cgroups++;
+                    try {
+                        for (String pid : Files.readAllLines(g.resolve("cgroup.procs"))) processes.add(Long.parseLong(pid.trim()));
+                    } catch (IOException e) {
+                        // removed meanwhile
+                    }
+                }
             }
         }
         long fds;
@@ -43,20 +58,12 @@ class ResourceLeakIT {
             fds = s.count();
         }
         long mounts = Files.readAllLines(Path.of("/proc/self/mountinfo")).size();
-        long dirs = 0;
-        // Every shared-daemon session lives under its data dir's sessions/ folder.
-        try (var s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            for (Path d : s.filter(p -> p.getFileName().toString().startsWith("sandkasten-it-")).toList()) {
-                Path sessions = d.resolve("sessions");
-                if (Files.isDirectory(sessions)) {
-                    try (var e = Files.list(sessions)) {
-                        dirs += e.count();
-                    }
-                }
-            }
+        long dirs;
+        try (var s = Files.list(dataDir.resolve("sessions"))) {
+            dirs = s.count();
         }
         long threads = ManagementFactory.getThreadMXBean().getThreadCount();
-        return new Counts(processes, cgroups, fds, mounts, dirs, threads);
+        return new Counts(processes.size(), cgroups, fds, mounts, dirs, threads);
     }
 
     @Test

@@ -21,22 +21,35 @@ import java.util.Optional;
  */
 public final class TestDaemon {
     private static Daemon shared;
+    private static Path sharedDataDir;
     private static SandboxClient sharedSdk;
 
     private TestDaemon() {}
 
     public static synchronized Daemon shared() {
         if (shared == null) {
-            shared = start(Map.of());
+            try {
+                sharedDataDir = Files.createTempDirectory("sandkasten-it-");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            shared = start(Map.of("data_dir", sharedDataDir.toString()));
             Runtime.getRuntime().addShutdownHook(new Thread(shared::close));
         }
         return shared;
     }
 
+    /** The data directory of the shared daemon. */
+    public static synchronized Path sharedDataDir() {
+        shared();
+        return sharedDataDir;
+    }
+
     /** A daemon with extra settings (keys as in the config file). The caller closes it. */
     public static Daemon start(Map<String, String> settings) {
         try {
-            Path data = Files.createTempDirectory("sandkasten-it-");
+            Path data = settings.containsKey("data_dir")
+                    ? Path.of(settings.get("data_dir")) : Files.createTempDirectory("sandkasten-it-");
             Map<String, String> flags = new HashMap<>();
             flags.put("listen", "127.0.0.1:0");
             flags.put("data_dir", data.toString());
