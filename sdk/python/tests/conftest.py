@@ -78,8 +78,17 @@ def daemon() -> Iterator[Daemon]:
     log = log_path.open("wb")
     proc = subprocess.Popen(
         [
-            _java(), "-XX:+UseSerialGC", "-Xms64m", "-Xmx1g", "-jar", str(_server_jar()),
-            "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", str(data_dir),
+            _java(),
+            "-XX:+UseSerialGC",
+            "-Xms64m",
+            "-Xmx1g",
+            "-jar",
+            str(_server_jar()),
+            "serve",
+            "--listen",
+            f"127.0.0.1:{port}",
+            "--data-dir",
+            str(data_dir),
         ],
         env=env,
         stdout=log,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sandkasten import BadRequestError, CommandTimeoutError, ExecResult, Session, StreamError
+from sandkasten import CommandTimeoutError, ExecResult, Session, StreamError
 
 pytestmark = pytest.mark.anyio
 

@@ -27,7 +27,11 @@ async def test_create_get_list_info_destroy(client: SandboxClient) -> None:
         info = await session.info()
         assert isinstance(info, SessionInfo)
         assert (info.id, info.image, info.status, info.cwd, info.labels) == (
-            session.id, "base", "running", "/workspace", {"t": "1"},
+            session.id,
+            "base",
+            "running",
+            "/workspace",
+            {"t": "1"},
         )
         assert info.created_at < info.expires_at
         assert (await session.exec("echo $GREETING")).output == "hi\n"

@@ -20,12 +20,12 @@ def feed_all(pieces: list[bytes]) -> list[tuple[bytes, bytes]]:
 
 
 DAEMON_STREAM = (
-    b"id: 0\nevent: start\ndata: {\"exec_id\":\"ex_1\",\"timestamp\":1}\n\n"
+    b'id: 0\nevent: start\ndata: {"exec_id":"ex_1","timestamp":1}\n\n'
     b":\n\n"
-    b"id: 2\nevent: chunk\ndata: {\"chunk\":\"a\\n\",\"timestamp\":2,\"stream\":\"stdout\"}\n\n"
+    b'id: 2\nevent: chunk\ndata: {"chunk":"a\\n","timestamp":2,"stream":"stdout"}\n\n'
     b": heartbeat\n\n"
-    b"id: 4\nevent: chunk\ndata: {\"chunk\":\"\xc3\xa9\\\"q\\\"\",\"timestamp\":3,\"stream\":\"stderr\"}\n\n"
-    b"id: 6\nevent: done\ndata: {\"exit_code\":3,\"cwd\":\"/tmp\",\"duration_ms\":7,\"exec_id\":\"ex_1\"}\n\n"
+    b'id: 4\nevent: chunk\ndata: {"chunk":"\xc3\xa9\\"q\\"","timestamp":3,"stream":"stderr"}\n\n'
+    b'id: 6\nevent: done\ndata: {"exit_code":3,"cwd":"/tmp","duration_ms":7,"exec_id":"ex_1"}\n\n'
 )
 EXPECTED_EVENTS = [
     (b"start", b'{"exec_id":"ex_1","timestamp":1}'),
