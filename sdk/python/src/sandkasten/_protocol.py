@@ -247,11 +247,11 @@ class SSEDecoder:
     ``(event type, data)`` pairs, both ``bytes``; ``id`` and ``retry`` fields and comments
     are consumed. It handles LF, CRLF and CR line ends, and lines split across reads.
 
-    Written by hand rather than using httpx-sse: that one goes through httpx's
-    ``aiter_lines`` (text decoding and a Python-level line splitter per line) and builds
-    an object per field; this one splits a whole read with one ``bytes.split`` and hands
-    the data line to ``json.loads`` without decoding it first. On 1 GiB of output in 16 KiB
-    chunks it costs a few microseconds per event (see ``tests/test_sse.py``), so the
+    Written by hand rather than using httpx-sse: that one decodes every read to text, splits
+    lines in Python and builds an object per field; this one finds lines in the raw bytes with
+    ``bytes.find`` and hands each data line on as bytes. Measured on 16 KiB chunk events in
+    64 KiB reads, decoding plus turning the event into an :class:`ExecChunk` takes about 11 us
+    per chunk here against about 26 us with httpx-sse's decoder and ``json.loads``, so the
     client's throughput is bounded by httpx's transport, not by parsing.
     """
 
@@ -331,7 +331,7 @@ def _chunk_fields(data: bytes) -> tuple[str, dict[str, Any]]:
 
     The daemon writes ``{"chunk":"<text>","timestamp":...}``. When the text has no backslash it
     has no JSON escapes, so its bytes are its UTF-8 encoding and need no JSON scanning: that
-    saves about a third of the per-chunk time on bulk output. Anything else takes ``json.loads``.
+    saves over a third of the decoding time per chunk on bulk output. Anything else takes ``json.loads``.
     """
     if data.startswith(b'{"chunk":"'):
         end = data.find(b'"', 10)
