@@ -1,0 +1,68 @@
+"""Python client for Sandkasten, a self-hosted sandbox runtime for AI agents.
+
+Example:
+    >>> import asyncio
+    >>> from sandkasten import SandboxClient
+    >>> async def main() -> None:
+    ...     async with SandboxClient() as client:  # SANDKASTEN_URL, SANDKASTEN_API_KEY
+    ...         async with await client.create_session() as session:
+    ...             async for chunk in session.exec_stream("for i in 1 2 3; do echo $i; done"):
+    ...                 print(chunk.output, end="")
+    >>> asyncio.run(main())
+    1
+    2
+    3
+"""
+
+from ._client import ExecStream, SandboxClient, Session
+from ._errors import (
+    APIError,
+    AuthenticationError,
+    BadRequestError,
+    CommandCancelledError,
+    CommandTimeoutError,
+    ConflictError,
+    InternalServerError,
+    NotFoundError,
+    PayloadTooLargeError,
+    SandkastenAPIError,
+    SandkastenConnectionError,
+    SandkastenError,
+    SandkastenStreamError,
+    ServiceUnavailableError,
+    SessionGoneError,
+    StreamError,
+)
+from ._sync import SyncExecStream, SyncSandboxClient, SyncSession
+from ._types import ExecChunk, ExecResult, SessionInfo, SessionStats
+from ._version import __version__
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "BadRequestError",
+    "CommandCancelledError",
+    "CommandTimeoutError",
+    "ConflictError",
+    "ExecChunk",
+    "ExecResult",
+    "ExecStream",
+    "InternalServerError",
+    "NotFoundError",
+    "PayloadTooLargeError",
+    "SandboxClient",
+    "SandkastenAPIError",
+    "SandkastenConnectionError",
+    "SandkastenError",
+    "SandkastenStreamError",
+    "ServiceUnavailableError",
+    "Session",
+    "SessionGoneError",
+    "SessionInfo",
+    "SessionStats",
+    "StreamError",
+    "SyncExecStream",
+    "SyncSandboxClient",
+    "SyncSession",
+    "__version__",
+]
