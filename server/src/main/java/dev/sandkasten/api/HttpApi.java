@@ -80,6 +80,7 @@ public final class HttpApi {
     private static ApiError map(SessionException e) {
         return switch (e.reason()) {
             case NOT_FOUND -> ApiError.sessionNotFound(e.getMessage());
+            case EXEC_NOT_FOUND -> ApiError.notFound(e.getMessage());
             case GONE -> new ApiError(410, "SESSION_GONE", e.getMessage());
             case INVALID -> ApiError.invalid(e.getMessage());
             case UNAVAILABLE -> new ApiError(503, "UNAVAILABLE", e.getMessage());

@@ -18,9 +18,9 @@ public final class ImageCatalog {
     /** {@code base} (a Debian userland with bash and coreutils) and {@code python} (plus python3, pip, venv). */
     public static ImageCatalog builtIn() {
         return new ImageCatalog(List.of(
-                new Image("base", "host userland, read-only: bash, coreutils, common tools", List.of("/usr/bin/bash")),
+                new Image("base", "host userland, read-only: bash, coreutils, common tools", List.of("/usr/bin/bash"), List.of()),
                 new Image("python", "base plus python3 with pip and venv",
-                        List.of("/usr/bin/bash", "/usr/bin/python3"))));
+                        List.of("/usr/bin/bash", "/usr/bin/python3"), List.of(RootfsLayout.PYTHON_ALIASES))));
     }
 
     public Optional<Image> find(String name) {

@@ -21,6 +21,8 @@ import java.util.Map;
  * inside. Regenerated at every start, so an upgrade never leaves stale copies behind.
  */
 public final class RootfsLayout {
+    /** Where the python image finds its {@code python} and {@code pip} aliases, inside the sandbox. */
+    static final String PYTHON_ALIASES = "/run/sandkasten-rt/python-bin";
     /** Public, secret-free host files copied into the generated /etc (symlinks are copied as links). */
     private static final List<String> COPIED_FROM_HOST = List.of(
             "alternatives", "ssl/certs", "ssl/openssl.cnf", "ld.so.cache", "os-release",
@@ -64,6 +66,13 @@ public final class RootfsLayout {
                 }
                 Files.setPosixFilePermissions(rt.resolve(script), PosixFilePermissions.fromString("rw-r--r--"));
             }
+            // `python` and `pip` as most code (and our own streaming document) spells them; the
+            // host may only have python3 and pip3.
+            Path aliases = rt.resolve(Path.of(PYTHON_ALIASES).getFileName().toString());
+            deleteTree(aliases);
+            Files.createDirectories(aliases);
+            Files.createSymbolicLink(aliases.resolve("python"), Path.of("/usr/bin/python3"));
+            Files.createSymbolicLink(aliases.resolve("pip"), Path.of("/usr/bin/pip3"));
             Files.createDirectories(settings.sessionsDir());
             Files.setPosixFilePermissions(settings.sessionsDir(), PosixFilePermissions.fromString("rwx--x--x"));
         } catch (IOException e) {

@@ -129,7 +129,12 @@ public final class SandboxLauncher {
                 "--dev", "/dev",
                 "--tmpfs", "/dev/shm",
                 "--tmpfs", "/tmp",
-                "--tmpfs", "/var/tmp",
+                // A writable /var for logs and caches, as programs expect; memory, so it counts
+                // against the session's limit and vanishes with it.
+                "--tmpfs", "/var",
+                "--dir", "/var/tmp",
+                "--dir", "/var/log",
+                "--dir", "/var/cache",
                 "--tmpfs", "/run",
                 "--ro-bind", controlDir.toString(), Sandbox.INNER_CONTROL_DIR,
                 "--ro-bind", settings.runtimeDir().toString(), "/run/sandkasten-rt",
@@ -146,7 +151,9 @@ public final class SandboxLauncher {
 
     private Map<String, String> environment(SandboxSpec spec) {
         var env = new java.util.LinkedHashMap<String, String>();
-        env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        StringBuilder path = new StringBuilder("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        for (String dir : spec.image().extraPath()) path.append(':').append(dir);
+        env.put("PATH", path.toString());
         env.put("HOME", "/workspace");
         env.put("USER", "sandbox");
         env.put("LOGNAME", "sandbox");

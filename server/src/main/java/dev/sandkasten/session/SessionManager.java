@@ -158,7 +158,7 @@ public final class SessionManager implements AutoCloseable {
 
     public void cancel(String id, String execId) {
         Session s = get(id);
-        Exec exec = s.activeExec(execId).orElseThrow(() -> new SessionException(SessionException.Reason.NOT_FOUND,
+        Exec exec = s.activeExec(execId).orElseThrow(() -> new SessionException(SessionException.Reason.EXEC_NOT_FOUND,
                 "exec " + execId + " is not running in session " + id));
         exec.cancel("cancelled by request");
     }

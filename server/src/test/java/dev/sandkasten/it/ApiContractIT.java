@@ -101,6 +101,8 @@ class ApiContractIT {
         expect(raw.request("POST", "/v1/sessions/sb_doesnotexist/exec/stream", Map.of("cmd", "true")), 404,
                 "SESSION_NOT_FOUND");
         expect(raw.request("GET", "/v1/nothing-here", null), 404, "NOT_FOUND");
+        // An unknown (or finished) exec in a live session is not a missing session.
+        expect(raw.request("DELETE", "/v1/sessions/" + session.id() + "/execs/ex_nope", null), 404, "NOT_FOUND");
         // Nothing stored was lost, and the session still works.
         assertThat(Sdk.run(session, "cat /workspace/f")).isEqualTo("keep\n");
         session.destroy();

@@ -49,7 +49,7 @@ class IsolationIT extends SessionFixture {
         assertThat(session.exec("touch /usr/x").exitCode()).isNotZero();
         assertThat(session.exec("touch /etc/x").exitCode()).isNotZero();
         assertThat(session.exec("touch /x").exitCode()).isNotZero();
-        run("touch /workspace/ok /tmp/ok");
+        run("touch /workspace/ok /tmp/ok /var/tmp/ok /var/log/app.log /var/cache/ok /dev/shm/ok");
     }
 
     @Test
@@ -65,6 +65,8 @@ class IsolationIT extends SessionFixture {
     void pythonImageHasPipAndVenv() {
         String out = run("python3 -m venv /tmp/venv && /tmp/venv/bin/python -m pip --version");
         assertThat(out).startsWith("pip ");
+        // As most code spells them (the streaming document runs `python long_running.py`).
+        assertThat(run("python -c 'import sys; print(sys.version_info[0])'; pip --version")).startsWith("3\npip ");
     }
 
     @Test
