@@ -1,25 +1,27 @@
 /**
- * TypeScript client for the Sandkasten daemon: sessions holding a persistent shell in a
+ * TypeScript client of the Sandkasten daemon: sessions holding a persistent shell in a
  * sandbox, with blocking and streaming command execution.
  *
  * @packageDocumentation
  */
 export { SandboxClient, DEFAULT_BASE_URL, type SandboxClientOptions } from './client.js';
-export { Session } from './session.js';
+export { Session, type RequestOptions } from './session.js';
+export { ExecStream } from './stream.js';
 export {
   SandkastenError,
-  ConnectionError,
+  SandkastenConnectionError,
   APIError,
+  BadRequestError,
   AuthenticationError,
   NotFoundError,
   ConflictError,
   SessionGoneError,
-  InvalidRequestError,
-  UnavailableError,
+  PayloadTooLargeError,
   InternalServerError,
+  ServiceUnavailableError,
   StreamError,
   CommandTimeoutError,
-  type StreamErrorDetails,
+  CommandCancelledError,
 } from './errors.js';
 export type { FetchLike } from './http.js';
 export type {

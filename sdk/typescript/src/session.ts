@@ -1,117 +1,121 @@
 import { NotFoundError, SessionGoneError } from './errors.js';
 import type { Http } from './http.js';
-import { streamExec } from './stream.js';
-import type {
-  ExecChunk,
-  ExecOptions,
-  ExecResult,
-  ExecStreamOptions,
-  SessionInfo,
-  SessionStats,
-} from './types.js';
+import { ExecStream } from './stream.js';
+import type { ExecOptions, ExecResult, ExecStreamOptions, SessionInfo, SessionStats } from './types.js';
 import { execBody, toExecResult, toSessionInfo, toSessionStats } from './wire.js';
 
+/** Options of the small session requests: a signal to abort them. */
+export interface RequestOptions {
+  signal?: AbortSignal;
+}
+
 /**
- * One sandbox holding a persistent shell: `cd`, exports, functions and background jobs
- * persist between commands. Get one from {@link SandboxClient.createSession} or
- * {@link SandboxClient.getSession}.
+ * A sandbox with a persistent shell: `cd`, variables, functions and background jobs persist
+ * between commands. Get one from {@link SandboxClient.createSession} or
+ * {@link SandboxClient.getSession}. Commands of one session run one at a time, in the order
+ * they were sent.
+ *
+ * @example
+ * const session = await client.createSession();
+ * await session.exec('cd /tmp && export GREETING=hi');
+ * const result = await session.exec('echo $GREETING from $PWD');
+ * console.log(result.output); // hi from /tmp
  */
 export class Session {
-  /** Session id. */
+  /** The session id. */
   readonly id: string;
-  private _info: SessionInfo;
-  private readonly path: string;
+  readonly #http: Http;
+  readonly #path: string;
 
   /** @internal Use `SandboxClient.createSession` or `getSession`. */
-  constructor(
-    private readonly http: Http,
-    info: SessionInfo,
-  ) {
-    this.id = info.id;
-    this._info = info;
-    this.path = `/v1/sessions/${encodeURIComponent(info.id)}`;
-  }
-
-  /** The session as last seen by this client; {@link refresh} fetches it anew. */
-  get info(): SessionInfo {
-    return this._info;
+  constructor(http: Http, id: string) {
+    this.id = id;
+    this.#http = http;
+    this.#path = `/v1/sessions/${encodeURIComponent(id)}`;
   }
 
   /**
-   * Runs a command and resolves when it has ended, with all its output.
-   * A non-zero exit code is a result, not an error.
+   * Runs `cmd` in the session's shell and waits for it to finish. A non-zero exit code is not
+   * an error: look at `result.exitCode`.
    *
-   * @throws {CommandTimeoutError} the command outran its timeout (the error carries the partial output)
-   * @throws {SessionGoneError} the session was destroyed, expired or lost its sandbox
+   * The request waits as long as the command may run. On Node, `fetch` gives up on a response
+   * that takes over 5 minutes; use {@link execStream} for commands that run longer.
+   *
+   * @example
+   * const result = await session.exec('ls /workspace && python3 --version');
+   * console.log(result.exitCode, result.output);
+   * @throws {CommandTimeoutError} the command ran past `timeoutMs`; `error.output` has what it printed
+   * @throws {NotFoundError | SessionGoneError} the session does not exist (any more)
    */
   async exec(cmd: string, options: ExecOptions = {}): Promise<ExecResult> {
     checkCommand(cmd);
-    const json = await this.http.json<Record<string, unknown>>('POST', `${this.path}/exec`, {
+    const json = await this.#http.json<Record<string, unknown>>('POST', `${this.#path}/exec`, {
       body: execBody(cmd, options),
       signal: options.signal,
+      timeoutMs: 0, // the daemon enforces the command's own timeout
     });
     return toExecResult(json);
   }
 
   /**
-   * Runs a command and yields its output as the program writes it, then one last chunk with
-   * `done: true` and the exit code.
-   *
-   * Leaving the loop early (`break`, `return`, an exception) or aborting `options.signal`
-   * cancels the command on the daemon at once; the shell and its state survive.
+   * Runs `cmd` and iterates over its output as the program writes it: output chunks, then one
+   * with `done: true` carrying `exitCode`, `cwd` and `durationMs`. Leaving the loop early
+   * (`break`, an exception) or aborting `options.signal` cancels the command on the daemon at
+   * once; the shell and its state survive.
    *
    * @example
-   * for await (const chunk of session.execStream('make')) {
+   * for await (const chunk of session.execStream('pip install requests')) {
    *   process.stdout.write(chunk.output);
-   *   if (chunk.done) console.log(`exit ${chunk.exitCode}`);
+   *   if (chunk.done) console.log(`\nExit code: ${chunk.exitCode}`);
    * }
-   * @throws {CommandTimeoutError} the command outran its timeout (carries the last output received)
-   * @throws {StreamError} the daemon reported an error, or the stream broke off
+   * @throws (while iterating) {CommandTimeoutError} the command ran past `timeoutMs`; `error.output` has what it printed
+   * @throws (while iterating) {StreamError} the command was cancelled, its sandbox died, or the connection broke
+   * @throws (while iterating) {NotFoundError | SessionGoneError | BadRequestError} before any chunk
    */
-  execStream(cmd: string, options: ExecStreamOptions = {}): AsyncGenerator<ExecChunk, void, undefined> {
+  execStream(cmd: string, options: ExecStreamOptions = {}): ExecStream {
     checkCommand(cmd);
-    return streamExec(this.http, this.path, cmd, options);
+    return new ExecStream(this.#http, this.#path, cmd, options);
   }
 
   /**
-   * Cancels a running or queued command by its exec id (from a chunk or an error), killing its
-   * whole process tree; the shell and its state survive. Resolves to false when the command was
-   * not running (any more).
+   * Cancels a running or queued command by its exec id; its whole process tree is killed and
+   * the shell and its state survive. Resolves to true if the command was cancelled, false if no
+   * such command is queued or running (it finished, or the id is unknown).
    */
-  async cancelExec(execId: string, options: { signal?: AbortSignal } = {}): Promise<boolean> {
+  async cancel(execId: string, options: RequestOptions = {}): Promise<boolean> {
     try {
-      await this.http.send('DELETE', `${this.path}/execs/${encodeURIComponent(execId)}`, options);
+      await this.#http.json('DELETE', `${this.#path}/execs/${encodeURIComponent(execId)}`, options);
       return true;
     } catch (e) {
-      // The daemon answers 404 for an exec that is not running, whatever code it gives with it.
       if (e instanceof NotFoundError) return false;
       throw e;
     }
   }
 
-  /** Fetches the session's current state (status, cwd, lease). */
-  async refresh(options: { signal?: AbortSignal } = {}): Promise<SessionInfo> {
-    this._info = toSessionInfo(await this.http.json('GET', this.path, options));
-    return this._info;
+  /** Memory, CPU and process counts of the session's sandbox. */
+  async stats(options: RequestOptions = {}): Promise<SessionStats> {
+    return toSessionStats(await this.#http.json('GET', `${this.#path}/stats`, options));
   }
 
-  /** Memory, CPU and process figures of the sandbox. */
-  async stats(options: { signal?: AbortSignal } = {}): Promise<SessionStats> {
-    return toSessionStats(await this.http.json('GET', `${this.path}/stats`, options));
+  /** The session's current state: status, cwd, lease. */
+  async info(options: RequestOptions = {}): Promise<SessionInfo> {
+    return toSessionInfo(await this.#http.json('GET', this.#path, options));
   }
 
   /**
-   * Destroys the sandbox and everything in it. Destroying a session that is already gone is
-   * not an error, so this is safe in `finally` blocks.
+   * Destroys the session: every process and file of it is gone when this resolves. A session
+   * that is already gone is not an error, so this is safe in `finally` blocks.
    */
-  async destroy(options: { signal?: AbortSignal } = {}): Promise<void> {
+  async destroy(options: RequestOptions = {}): Promise<void> {
     try {
-      await this.http.send('DELETE', this.path, options);
+      await this.#http.json('DELETE', this.#path, options);
     } catch (e) {
       if (e instanceof SessionGoneError || e instanceof NotFoundError) return;
       throw e;
     }
   }
+
+  // File routes (write, read, upload) join here once the daemon serves /fs/*.
 }
 
 function checkCommand(cmd: unknown): void {

@@ -1,7 +1,7 @@
 /** Lifecycle state of a session as the daemon reports it. */
 export type SessionStatus = 'running' | 'expired' | 'destroyed' | 'lost';
 
-/** A snapshot of a session, as returned by `createSession`, `getSession` and `listSessions`. */
+/** A snapshot of a session, from `session.info()` and `client.listSessions()`. */
 export interface SessionInfo {
   /** Session id (`sb_` plus 24 URL-safe characters). */
   id: string;
@@ -25,7 +25,9 @@ export interface CreateSessionOptions {
   image?: string;
   /** Lease in seconds, renewed by every exec; capped by the daemon's `session_max_ttl_seconds`. */
   ttlSeconds?: number;
-  /** Environment variables of the session's shell. */
+  /** A persistent workspace to mount at `/workspace` (when the daemon supports it; this one answers 400). */
+  workspaceId?: string;
+  /** Environment variables for every command of the session. */
   env?: Record<string, string>;
   /** Free-form labels, returned with the session info. */
   labels?: Record<string, string>;
@@ -100,7 +102,7 @@ export interface OutputChunk {
   exitCode: null;
   cwd: null;
   durationMs: null;
-  stateLost: null;
+  stateLost: false;
 }
 
 /** The last item of {@link Session.execStream}: the command ended. */
@@ -109,7 +111,7 @@ export interface DoneChunk {
   /** Always empty: all output came in earlier chunks. */
   output: '';
   stream: null;
-  /** When the client received the end, Unix epoch milliseconds. */
+  /** When the command ended (when the client learned of it, if the daemon did not say), Unix epoch milliseconds. */
   timestamp: number;
   execId: string | null;
   exitCode: number;

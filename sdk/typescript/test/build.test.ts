@@ -17,7 +17,7 @@ function node(args: string[]): string {
 const PROBE = `
   const names = Object.keys(m).sort();
   const client = new m.SandboxClient({ baseUrl: 'http://127.0.0.1:1', apiKey: 'key' });
-  const timeout = new m.CommandTimeoutError('t', { code: 'COMMAND_TIMEOUT', output: 'so far' });
+  const timeout = new m.CommandTimeoutError('t', { output: 'so far' });
   const gone = new m.SessionGoneError(410, 'SESSION_GONE', 'gone');
   console.log(JSON.stringify({
     names,
@@ -31,19 +31,22 @@ const EXPECTED = {
   names: [
     'APIError',
     'AuthenticationError',
+    'BadRequestError',
+    'CommandCancelledError',
     'CommandTimeoutError',
     'ConflictError',
-    'ConnectionError',
     'DEFAULT_BASE_URL',
+    'ExecStream',
     'InternalServerError',
-    'InvalidRequestError',
     'NotFoundError',
+    'PayloadTooLargeError',
     'SandboxClient',
+    'SandkastenConnectionError',
     'SandkastenError',
+    'ServiceUnavailableError',
     'Session',
     'SessionGoneError',
     'StreamError',
-    'UnavailableError',
   ],
   client: 'http://127.0.0.1:1',
   timeout: 'CommandTimeoutError:so far',

@@ -5,10 +5,11 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import {
   APIError,
   AuthenticationError,
-  ConnectionError,
-  InvalidRequestError,
+  BadRequestError,
   NotFoundError,
+  PayloadTooLargeError,
   SandboxClient,
+  SandkastenConnectionError,
   SandkastenError,
   SessionGoneError,
 } from '../src/index.js';
@@ -44,8 +45,9 @@ describe('SandboxClient options', () => {
   });
 
   it('rejects a base URL that is not http(s)', () => {
-    expect(() => new SandboxClient({ baseUrl: 'localhost:8080', apiKey: 'k' })).toThrow(SandkastenError);
-    expect(() => new SandboxClient({ baseUrl: 'not a url', apiKey: 'k' })).toThrow(/not a URL/);
+    expect(() => new SandboxClient({ baseUrl: 'localhost:8080', apiKey: 'k' })).toThrow(TypeError);
+    expect(() => new SandboxClient({ baseUrl: 'not a url', apiKey: 'k' })).toThrow(/http\(s\) URL/);
+    expect(() => new SandboxClient({ baseUrl: 'http://h', apiKey: 'k', timeoutMs: 0 })).toThrow(/timeoutMs/);
   });
 
   it('uses a fetch passed in the options', async () => {
@@ -72,9 +74,10 @@ describe('sessions', () => {
       await client.createSession({ image: 'base', ttlSeconds: 600, labels: { suite: 'ts' }, env: { GREETING: 'hi there' } }),
     );
     expect(session.id).toMatch(/^sb_/);
-    expect(session.info).toMatchObject({ id: session.id, image: 'base', status: 'running', cwd: '/workspace', labels: { suite: 'ts' } });
-    expect(session.info.createdAt).toBeInstanceOf(Date);
-    const lease = session.info.expiresAt.getTime() - session.info.createdAt.getTime();
+    const info = await session.info();
+    expect(info).toMatchObject({ id: session.id, image: 'base', status: 'running', cwd: '/workspace', labels: { suite: 'ts' } });
+    expect(info.createdAt).toBeInstanceOf(Date);
+    const lease = info.expiresAt.getTime() - info.createdAt.getTime();
     expect(lease).toBeGreaterThan(590_000);
     expect(lease).toBeLessThan(610_000);
     expect((await session.exec('echo "$GREETING"')).output).toBe('hi there\n');
@@ -85,10 +88,9 @@ describe('sessions', () => {
     await session.exec('cd /tmp');
     const found = await client.getSession(session.id);
     expect(found.id).toBe(session.id);
-    expect(found.info.cwd).toBe('/tmp');
-    expect((await session.refresh()).cwd).toBe('/tmp');
+    expect((await found.info()).cwd).toBe('/tmp');
     const listed = await client.listSessions();
-    expect(listed.map((s) => s.id)).toContain(session.id);
+    expect(listed.find((info) => info.id === session.id)).toMatchObject({ status: 'running', cwd: '/tmp' });
   });
 
   it('reports stats of the sandbox', async () => {
@@ -104,11 +106,11 @@ describe('sessions', () => {
     const session = await client.createSession();
     await session.destroy();
     await session.destroy();
-    expect((await session.refresh()).status).toBe('destroyed');
+    expect((await session.info()).status).toBe('destroyed');
     const error = await session.exec('true').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SessionGoneError);
     expect(error).toMatchObject({ status: 410, code: 'SESSION_GONE' });
-    expect((error as Error).message).toMatch(/create a new session/);
+    expect((error as Error).message).toMatch(/Create a new session with client.createSession()/);
     expect((await client.listSessions()).map((s) => s.id)).not.toContain(session.id);
   });
 });
@@ -133,18 +135,26 @@ describe('errors', () => {
     expect(error).toMatchObject({ status: 404, code: 'SESSION_NOT_FOUND' });
   });
 
-  it('bad input is InvalidRequestError with the daemon\'s explanation', async () => {
+  it('bad input is BadRequestError with the daemon\'s explanation', async () => {
     const error = await client.createSession({ image: 'no-such-image' }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(InvalidRequestError);
+    expect(error).toBeInstanceOf(BadRequestError);
     expect(error).toMatchObject({ status: 400, code: 'INVALID_REQUEST' });
-    expect((error as Error).message).toMatch(/image/);
+    expect((error as BadRequestError).detail).toMatch(/image/);
+    expect((error as Error).message).toContain('(HTTP 400 INVALID_REQUEST). Fix the argument');
   });
 
-  it('an unreachable daemon is ConnectionError naming the address', async () => {
+  it('a command over 1 MiB is PayloadTooLargeError', async () => {
+    const session = pool.track(await client.createSession({ image: 'base' }));
+    const error = await session.exec(`echo ${'x'.repeat(1_100_000)}`).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PayloadTooLargeError);
+    expect(error).toMatchObject({ status: 413 });
+  });
+
+  it('an unreachable daemon is SandkastenConnectionError naming the address', async () => {
     const port = await closedPort();
     const dead = new SandboxClient({ baseUrl: `http://127.0.0.1:${port}`, apiKey: 'whatever-key' });
     const error = await dead.listSessions().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ConnectionError);
+    expect(error).toBeInstanceOf(SandkastenConnectionError);
     expect((error as Error).message).toContain(`127.0.0.1:${port} (ECONNREFUSED)`);
   });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { CommandTimeoutError, InvalidRequestError, StreamError, type Session } from '../src/index.js';
+import { BadRequestError, CommandTimeoutError, StreamError, type Session } from '../src/index.js';
 import { SessionPool, testClient } from './helpers.js';
 
 const pool = new SessionPool();
@@ -74,16 +74,16 @@ describe('blocking exec', () => {
     expect(error).toBeInstanceOf(StreamError);
     const timeout = error as CommandTimeoutError;
     expect(timeout.code).toBe('COMMAND_TIMEOUT');
-    expect(timeout.stdout).toBe('partial\n');
     expect(timeout.output).toContain('partial\n');
+    expect(timeout.result).toMatchObject({ stdout: 'partial\n', exitCode: expect.any(Number) });
     expect(timeout.execId).toMatch(/^ex_/);
     expect(timeout.durationMs).toBeGreaterThanOrEqual(500);
-    expect(timeout.message).toMatch(/timed out/);
+    expect(timeout.message).toMatch(/timed out.*Pass a larger timeoutMs/);
     expect((await session.exec('echo next')).output).toBe('next\n');
   });
 
   it('rejects bad arguments', async () => {
-    await expect(session.exec('true', { timeoutMs: -5 })).rejects.toBeInstanceOf(InvalidRequestError);
+    await expect(session.exec('true', { timeoutMs: -5 })).rejects.toBeInstanceOf(BadRequestError);
     await expect(session.exec(42 as unknown as string)).rejects.toThrow(TypeError);
   });
 });

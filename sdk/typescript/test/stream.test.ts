@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
+  CommandCancelledError,
   CommandTimeoutError,
   SessionGoneError,
   StreamError,
@@ -94,9 +95,8 @@ describe('streaming exec', () => {
     expect(error).toBeInstanceOf(CommandTimeoutError);
     expect(error).toBeInstanceOf(StreamError);
     const timeout = error as CommandTimeoutError;
-    expect(timeout).toMatchObject({ code: 'COMMAND_TIMEOUT', stateLost: false });
+    expect(timeout).toMatchObject({ code: 'COMMAND_TIMEOUT', stateLost: false, truncated: false, result: null });
     expect(timeout.output).toContain('partial\n');
-    expect(timeout.stdout).toBe('partial\n');
     expect(seen.join('')).toContain('partial\n');
     expect(timeout.execId).toMatch(/^ex_/);
     expect((await session.exec('echo next')).output).toBe('next\n');
@@ -174,15 +174,47 @@ describe('cancelling a stream', () => {
     expect((await session.exec('cat /tmp/never 2>/dev/null || echo absent')).output).toBe('absent\n');
   });
 
-  it('cancelExec stops a command another consumer streams; it ends with CANCELLED', async () => {
+  it('session.cancel stops a command another consumer streams: CommandCancelledError', async () => {
     const s = pool.track(await client.createSession({ image: 'base' }));
-    const iterator = s.execStream('echo go; sleep 300');
-    const first = await iterator.next();
+    const stream = s.execStream('echo go; sleep 300');
+    expect(stream.execId).toBeNull();
+    const first = await stream.next();
     const execId = (first.value as ExecChunk).execId!;
-    expect(await s.cancelExec(execId)).toBe(true);
-    const error = await collect(iterator).catch((e: unknown) => e);
+    expect(stream.execId).toBe(execId);
+    expect(await s.cancel(execId)).toBe(true);
+    const error = await collect(stream).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CommandCancelledError);
     expect(error).toBeInstanceOf(StreamError);
     expect(error).toMatchObject({ code: 'CANCELLED', execId });
-    expect(await s.cancelExec(execId)).toBe(false);
+    expect(await s.cancel(execId)).toBe(false);
+    expect(await stream.cancel()).toBe(false);
+  });
+
+  it('stream.cancel() from elsewhere ends the iteration with CommandCancelledError', async () => {
+    const s = pool.track(await client.createSession({ image: 'base' }));
+    const stream = s.execStream('echo go; sleep 300');
+    expect(await stream.cancel()).toBe(false); // not started yet
+    const seen: string[] = [];
+    const error = await (async () => {
+      for await (const chunk of stream) {
+        seen.push(chunk.output);
+        if (seen.length === 1) setTimeout(() => void stream.cancel(), 10);
+      }
+    })().catch((e: unknown) => e);
+    // Output read before the cancel arrived (bash's 'Killed' notice, say) may still come first.
+    expect(seen[0]).toBe('go\n');
+    expect(error).toBeInstanceOf(CommandCancelledError);
+    expect(await gone(s, 'sleep 300')).toBe(true);
+  });
+
+  it('close() before reading sends nothing; close() mid-way cancels', async () => {
+    const s = pool.track(await client.createSession({ image: 'base' }));
+    await s.execStream('echo never > /tmp/never').close();
+    expect((await s.exec('cat /tmp/never 2>/dev/null || echo absent')).output).toBe('absent\n');
+    const stream = s.execStream('echo up; sleep 300');
+    await stream.next();
+    await stream.close();
+    expect(await gone(s, 'sleep 300')).toBe(true);
+    expect(await stream.next()).toEqual({ done: true, value: undefined });
   });
 });
