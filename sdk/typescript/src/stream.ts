@@ -25,7 +25,7 @@ const CANCEL_TIMEOUT_MS = 5_000;
  *   if (chunk.output.includes('ready')) break; // tail is killed here
  * }
  */
-export class ExecStream implements AsyncIterableIterator<ExecChunk, void, undefined> {
+export class ExecStream implements AsyncIterable<ExecChunk> {
   readonly #state: StreamState;
   readonly #chunks: AsyncGenerator<ExecChunk, void, undefined>;
 
