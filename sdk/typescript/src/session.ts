@@ -48,7 +48,7 @@ export class Session {
    * @throws {NotFoundError | SessionGoneError} the session does not exist (any more)
    */
   async exec(cmd: string, options: ExecOptions = {}): Promise<ExecResult> {
-    checkCommand(cmd);
+    checkArguments(cmd, options);
     const json = await this.#http.json<Record<string, unknown>>('POST', `${this.#path}/exec`, {
       body: execBody(cmd, options),
       signal: options.signal,
@@ -73,7 +73,7 @@ export class Session {
    * @throws (while iterating) {NotFoundError | SessionGoneError | BadRequestError} before any chunk
    */
   execStream(cmd: string, options: ExecStreamOptions = {}): ExecStream {
-    checkCommand(cmd);
+    checkArguments(cmd, options);
     return new ExecStream(this.#http, this.#path, cmd, options);
   }
 
@@ -118,8 +118,15 @@ export class Session {
   // File routes (write, read, upload) join here once the daemon serves /fs/*.
 }
 
-function checkCommand(cmd: unknown): void {
+/** Catches argument mistakes before anything is sent; the daemon checks the rest. */
+function checkArguments(cmd: unknown, options: ExecStreamOptions): void {
   if (typeof cmd !== 'string') {
     throw new TypeError(`cmd must be a string of bash source, got ${cmd === null ? 'null' : typeof cmd}`);
+  }
+  for (const name of ['timeoutMs', 'chunkSize'] as const) {
+    const value = options[name];
+    if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) {
+      throw new TypeError(`${name} must be a positive integer or undefined, got ${String(value)}`);
+    }
   }
 }

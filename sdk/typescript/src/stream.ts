@@ -295,7 +295,7 @@ class SilenceWatchdog {
     readonly ms: number,
     private readonly onSilence: () => void,
   ) {
-    if (ms > 0) this.timer = setTimeout(this.check, ms);
+    if (ms > 0) this.arm(ms);
   }
 
   waiting(): void {
@@ -318,8 +318,14 @@ class SilenceWatchdog {
       this.onSilence();
       return;
     }
-    this.timer = setTimeout(this.check, this.ms - quiet);
+    this.arm(this.ms - quiet);
   };
+
+  private arm(ms: number): void {
+    this.timer = setTimeout(this.check, ms);
+    // On Node, a watchdog alone must not keep the process alive (a stream left unfinished).
+    (this.timer as { unref?: () => void }).unref?.();
+  }
 }
 
 /**

@@ -83,7 +83,8 @@ export interface ExecResult {
   truncated: boolean;
   stdout: string;
   stderr: string;
-  execId: string;
+  /** The daemon's id for the command (null from servers that do not send one). */
+  execId: string | null;
   /** True when the command ended the shell itself and a fresh one replaced it. */
   stateLost: boolean;
   /** How many bytes `output` lost to truncation (0 when not truncated). */

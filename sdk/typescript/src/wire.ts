@@ -33,13 +33,13 @@ export function toSessionInfo(json: Json): SessionInfo {
 export function toExecResult(json: Json): ExecResult {
   return {
     output: String(json.output ?? ''),
-    exitCode: Number(json.exit_code),
+    exitCode: typeof json.exit_code === 'number' ? json.exit_code : -1,
     cwd: String(json.cwd ?? ''),
     durationMs: Number(json.duration_ms ?? 0),
     truncated: json.truncated === true,
     stdout: String(json.stdout ?? ''),
     stderr: String(json.stderr ?? ''),
-    execId: String(json.exec_id ?? ''),
+    execId: typeof json.exec_id === 'string' ? json.exec_id : null,
     stateLost: json.state_lost === true,
     omittedBytes: typeof json.omitted_bytes === 'number' ? json.omitted_bytes : 0,
   };

@@ -82,8 +82,15 @@ describe('blocking exec', () => {
     expect((await session.exec('echo next')).output).toBe('next\n');
   });
 
-  it('rejects bad arguments', async () => {
-    await expect(session.exec('true', { timeoutMs: -5 })).rejects.toBeInstanceOf(BadRequestError);
+  it('rejects bad arguments before sending them', async () => {
+    await expect(session.exec('true', { timeoutMs: -5 })).rejects.toThrow(/timeoutMs must be a positive integer/);
+    await expect(session.exec('true', { timeoutMs: 1.5 })).rejects.toThrow(TypeError);
     await expect(session.exec(42 as unknown as string)).rejects.toThrow(TypeError);
+  });
+
+  it('what the daemon rejects is BadRequestError naming the field', async () => {
+    const error = await session.exec('true', { env: { 'A=B': 'x' } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BadRequestError);
+    expect((error as BadRequestError).detail).toMatch(/env key 'A=B'/);
   });
 });

@@ -108,8 +108,9 @@ describe('streaming exec', () => {
     await expect(collect(s.execStream('true'))).rejects.toBeInstanceOf(SessionGoneError);
   });
 
-  it('rejects a non-string command at once', () => {
+  it('rejects bad arguments at once', () => {
     expect(() => session.execStream(undefined as unknown as string)).toThrow(TypeError);
+    expect(() => session.execStream('true', { chunkSize: 0 })).toThrow(/chunkSize must be a positive integer/);
   });
 });
 
