@@ -1,0 +1,34 @@
+import { inject } from 'vitest';
+
+import { SandboxClient, type Session } from '../src/index.js';
+
+/** A client for the daemon the global setup started. */
+export function testClient(): SandboxClient {
+  const { baseUrl, apiKey } = inject('daemon');
+  return new SandboxClient({ baseUrl, apiKey });
+}
+
+/** Collects a stream's output text and its final chunk. */
+export async function collect(stream: AsyncIterable<{ output: string; done: boolean }>) {
+  let output = '';
+  let last: unknown;
+  for await (const chunk of stream) {
+    output += chunk.output;
+    last = chunk;
+  }
+  return { output, last };
+}
+
+/** Destroys sessions created by a test file, even if a test failed. */
+export class SessionPool {
+  private readonly sessions: Session[] = [];
+
+  track(session: Session): Session {
+    this.sessions.push(session);
+    return session;
+  }
+
+  async destroyAll(): Promise<void> {
+    await Promise.all(this.sessions.splice(0).map((s) => s.destroy()));
+  }
+}

@@ -1,0 +1,99 @@
+// Failure modes the real daemon does not produce on purpose (silence, a cut connection, a
+// garbled event), played by a small local HTTP server. Everything else runs against the daemon.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { SandboxClient, SandkastenConnectionError, StreamError, type Session } from '../src/index.js';
+import { collect } from './helpers.js';
+
+const START = 'id: 0\nevent: start\ndata: {"exec_id":"ex_fake","timestamp":1}\n\n';
+const CHUNK = 'id: 1\nevent: chunk\ndata: {"chunk":"hello\\n","timestamp":2,"stream":"stdout"}\n\n';
+
+let server: Server;
+let baseUrl: string;
+const deletes: string[] = [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    if (req.method === 'DELETE') {
+      deletes.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      return;
+    }
+    if (req.url === '/v1/sessions/sb_silent') return; // accepts, never answers
+    if (req.method === 'GET') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"sb_fake"}');
+      return;
+    }
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      const { cmd } = JSON.parse(body) as { cmd: string };
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'x-exec-id': 'ex_fake' });
+      res.write(START + CHUNK);
+      if (cmd === 'cut') res.end();
+      if (cmd === 'garbled') res.end('event: chunk\ndata: not json\n\n');
+      // 'silent': stays open and says nothing more
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(() => {
+  server.closeAllConnections();
+  server.close();
+});
+
+async function fakeSession(timeoutMs = 120_000): Promise<Session> {
+  return new SandboxClient({ baseUrl, apiKey: 'fake-key', timeoutMs }).getSession('sb_fake');
+}
+
+describe('a daemon that misbehaves', () => {
+  it('no answer within timeoutMs is SandkastenConnectionError', async () => {
+    const client = new SandboxClient({ baseUrl, apiKey: 'fake-key', timeoutMs: 300 });
+    const error = await client.getSession('sb_silent').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SandkastenConnectionError);
+    expect((error as Error).message).toMatch(/did not answer within 0\.3 s/);
+  });
+
+  it('a stream silent for timeoutMs is StreamError, and the command is cancelled', async () => {
+    deletes.length = 0;
+    const session = await fakeSession(500);
+    const error = await collect(session.execStream('silent')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StreamError);
+    expect(error).toMatchObject({ code: null, execId: 'ex_fake' });
+    expect((error as Error).message).toMatch(/sent nothing for 0\.5 s/);
+    expect(deletes).toEqual(['/v1/sessions/sb_fake/execs/ex_fake']);
+  });
+
+  it('a slow consumer is not mistaken for a silent daemon', async () => {
+    const session = await fakeSession(300);
+    const stream = session.execStream('cut');
+    expect((await stream.next()).value).toMatchObject({ output: 'hello\n' });
+    await new Promise((r) => setTimeout(r, 700));
+    // The cut comes next, not a silence error.
+    await expect(stream.next()).rejects.toThrow(/stream ended before the command finished/);
+  });
+
+  it('a stream cut before done is StreamError, and the command is cancelled', async () => {
+    deletes.length = 0;
+    const session = await fakeSession();
+    const chunks: string[] = [];
+    const error = await (async () => {
+      for await (const chunk of session.execStream('cut')) chunks.push(chunk.output);
+    })().catch((e: unknown) => e);
+    expect(chunks).toEqual(['hello\n']);
+    expect(error).toBeInstanceOf(StreamError);
+    expect((error as Error).message).toMatch(/ended before the command finished.*the command was cancelled/);
+    expect(deletes).toEqual(['/v1/sessions/sb_fake/execs/ex_fake']);
+  });
+
+  it('a garbled event is StreamError saying the versions may not match', async () => {
+    const session = await fakeSession();
+    const error = await collect(session.execStream('garbled')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StreamError);
+    expect((error as Error).message).toMatch(/malformed 'chunk' event \(not json\).*versions match/);
+  });
+});
