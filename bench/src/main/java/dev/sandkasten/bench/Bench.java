@@ -39,19 +39,24 @@ public final class Bench {
     private final String base;
     private final int port;
 
-    private Bench(int port) {
+    private final Path sdkDir;
+
+    private Bench(int port, Path sdkDir) {
         this.base = "http://127.0.0.1:" + port;
         this.port = port;
+        this.sdkDir = sdkDir;
     }
 
     public static void main(String[] args) throws Exception {
         String jar = null;
         List<String> javaOpts = new ArrayList<>();
         boolean quick = false;
+        Path sdkDir = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--server-jar" -> jar = args[++i];
                 case "--quick" -> quick = true;
+                case "--sdk-dir" -> sdkDir = Path.of(args[++i]);
                 case "--server-java-opts" -> javaOpts.addAll(List.of(args[++i].trim().split("\\s+")));
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
@@ -72,7 +77,7 @@ public final class Bench {
         pb.redirectErrorStream(true).redirectOutput(data.resolve("daemon.log").toFile());
         Process daemon = pb.start();
         try {
-            Bench b = new Bench(port);
+            Bench b = new Bench(port, sdkDir);
             b.awaitHealthy();
             b.run(daemon.pid(), quick);
         } finally {
@@ -132,6 +137,7 @@ public final class Bench {
         System.out.printf("%-34s %8.0f MB/s  (raw pipe in the same sandbox: %.0f MB/s, ratio %.2f)%n",
                 "streaming throughput (SSE)", streamRate, rawRate, streamRate / rawRate);
         SdkBench.run(base, KEY, quick ? gib / 2 : 2 * gib);
+        if (sdkDir != null) ExternalSdkBench.run(sdkDir, base, KEY, quick ? gib / 2 : gib);
 
         long rssBytes = quick ? 2 * gib : 10L * 1_000_000_000L;
         long baseline = rss(daemonPid);
