@@ -28,6 +28,19 @@ class ShellStateIT extends SessionFixture {
     }
 
     @Test
+    void hundredsOfCommandsInARowEachGetTheirOwnOutput() {
+        // A session starts with output FIFOs for a few commands and makes more in batches of 64
+        // ahead of need: 200 commands cross several batch boundaries.
+        try (Session s = client.createSession()) {
+            for (int i = 0; i < 200; i++) {
+                ExecResult r = s.exec("echo " + i + "; echo e" + i + " >&2");
+                assertThat(r.stdout()).isEqualTo(i + "\n");
+                assertThat(r.stderr()).isEqualTo("e" + i + "\n");
+            }
+        }
+    }
+
+    @Test
     void stdoutAndStderrAreSeparateAndExitCodesReported() {
         ExecResult r = session.exec("echo out; echo err >&2; exit 7");
         assertThat(r.exitCode()).isEqualTo(7);
