@@ -50,19 +50,17 @@ SWAPS: dict[str, list[tuple[str, str]]] = {
         )
     ],
     "build_output": [("npm run build", "echo '> build'; sleep 0.3; echo 'compiled 12 modules'")],
-    # The sandbox's /var is read-only; the log lives in /tmp instead (set up below).
-    "log_tailing": [("/var/log/app.log", "/tmp/app.log")],
     "choose_the_right_mode": [("pip install pandas", fake_install("pandas"))],
     "set_appropriate_timeouts": [("pip install large-package", fake_install("large-package"))],
 }
 
-# Shell set-up some examples assume: the file they read, and `python` (the image has python3).
+# Shell set-up some examples assume: the files they read.
 SETUP = {
     "collect_and_display": (
-        "python() { python3 \"$@\"; }; cat > long_running.py <<'EOF'\n"
+        "cat > long_running.py <<'EOF'\n"
         "import time\nfor i in range(3):\n    print(f'step {i}')\n    time.sleep(0.3)\nprint('finished')\nEOF"
     ),
-    "log_tailing": "printf 'started\\nlistening on :8000\\n' > /tmp/app.log",
+    "log_tailing": "printf 'started\\nlistening on :8000\\n' > /var/log/app.log",
 }
 
 Check = Callable[[str, dict[str, Any]], None]
