@@ -76,7 +76,8 @@ public final class SessionShell implements AutoCloseable {
     private long fifosReady;
     /** ... and below this once the refill in flight is done. */
     private long fifosPlanned;
-    private CompletableFuture<Void> refill = CompletableFuture.completedFuture(null);
+    private final Object fifoLock = new Object();
+    private volatile CompletableFuture<Void> refill = CompletableFuture.completedFuture(null);
 
     private SessionShell(Sandbox sandbox, SandboxLauncher launcher, ExecutorService ioThreads, Options options) {
         this.sandbox = sandbox;
@@ -384,14 +385,17 @@ public final class SessionShell implements AutoCloseable {
         if (refill.isDone() && !refill.isCompletedExceptionally()) fifosReady = fifosPlanned;
         if (n + FIFO_BATCH / 4 >= fifosPlanned && refill.isDone()) {
             long from = fifosPlanned;
-            fifosPlanned += FIFO_BATCH;
-            refill = CompletableFuture.runAsync(() -> {
-                try {
-                    launcher.makeFifos(sandbox, fifoNames(from, FIFO_BATCH));
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }, ioThreads);
+            synchronized (fifoLock) {
+                if (isLost()) throw new IOException("the sandbox is closing");
+                fifosPlanned += FIFO_BATCH;
+                refill = CompletableFuture.runAsync(() -> {
+                    try {
+                        launcher.makeFifos(sandbox, fifoNames(from, FIFO_BATCH));
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }, ioThreads);
+            }
         }
         if (n >= fifosReady) {
             try {
@@ -425,6 +429,19 @@ public final class SessionShell implements AutoCloseable {
         Exec r = running;
         if (r != null) r.output().abandon();
         sandbox.close();
+        // A FIFO batch still being made would refill the control directory while the caller
+        // removes it; mkfifo is quick, so wait for it. No new batch starts once lost is set.
+        CompletableFuture<Void> pending;
+        synchronized (fifoLock) {
+            pending = refill;
+        }
+        try {
+            pending.handle((ok, e) -> null).get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            log.warn("FIFO refill of sandbox {} did not finish: {}", sandbox.name(), e.toString());
+        }
     }
 
     private static String readLog(Path file) {
