@@ -1,5 +1,6 @@
 package dev.sandkasten.config;
 
+import dev.sandkasten.sandbox.SeccompProfile;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -31,6 +32,7 @@ public record Config(
         double cpuLimit,
         int sandboxUid,
         String sandboxHostname,
+        SeccompProfile seccompProfile,
         long maxBodyBytes,
         Duration reaperInterval) {
 

@@ -57,7 +57,8 @@ public final class Daemon implements AutoCloseable {
         cgroups.removeStale();
         log.info("cgroups: {}", layout.describe());
 
-        SandboxSettings settings = new SandboxSettings(config.dataDir(), config.sandboxUid(), config.sandboxHostname());
+        SandboxSettings settings = new SandboxSettings(config.dataDir(), config.sandboxUid(), config.sandboxHostname(),
+                config.seccompProfile());
         deleteStaleSessions(settings.sessionsDir());
         new RootfsLayout(settings).write();
         ImageCatalog images = ImageCatalog.builtIn();

@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class SandboxLauncher {
     private static final Logger log = LoggerFactory.getLogger(SandboxLauncher.class);
+    /** The descriptor the launch script opens the seccomp program on for bubblewrap. */
+    private static final int SECCOMP_FD = 9;
 
     private final SandboxSettings settings;
     private final CgroupDriver cgroups;
@@ -72,6 +74,9 @@ public final class SandboxLauncher {
             script.append('\n');
             script.append("exec");
             for (String arg : command(spec, controlDir, workspace)) script.append(' ').append(Shell.quote(arg));
+            if (settings.seccomp() != SeccompProfile.NONE) {
+                script.append(' ').append(SECCOMP_FD).append('<').append(Shell.quote(settings.seccompFilter().toString()));
+            }
             script.append('\n');
 
             ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", script.toString());
@@ -123,6 +128,7 @@ public final class SandboxLauncher {
                 c.addAll(List.of("--ro-bind", host.toString(), "/" + dir));
             }
         }
+        if (settings.seccomp() != SeccompProfile.NONE) c.addAll(List.of("--seccomp", Integer.toString(SECCOMP_FD)));
         c.addAll(List.of(
                 "--ro-bind", settings.etcDir().toString(), "/etc",
                 "--proc", "/proc",
