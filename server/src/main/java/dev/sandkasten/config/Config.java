@@ -33,6 +33,9 @@ public record Config(
         int sandboxUid,
         String sandboxHostname,
         SeccompProfile seccompProfile,
+        int openFilesLimit,
+        long fileSizeLimitBytes,
+        long tmpfsSizeBytes,
         long maxBodyBytes,
         Duration reaperInterval) {
 

@@ -47,6 +47,9 @@ public final class ConfigLoader {
         DEFAULTS.put("sandbox_uid", "100000");
         DEFAULTS.put("sandbox_hostname", "sandbox");
         DEFAULTS.put("seccomp_profile", "default");
+        DEFAULTS.put("open_files_limit", "4096");
+        DEFAULTS.put("file_size_limit", "4GiB");
+        DEFAULTS.put("tmpfs_size", "512MiB");
         DEFAULTS.put("max_body_bytes", "8MiB");
         DEFAULTS.put("reaper_interval_ms", "1000");
     }
@@ -144,6 +147,9 @@ public final class ConfigLoader {
                 (int) integer(v, "sandbox_uid", 1, Integer.MAX_VALUE),
                 hostname,
                 seccomp,
+                (int) integer(v, "open_files_limit", 64, 1 << 20),
+                size(v, "file_size_limit", 1L << 20, 1L << 50),
+                size(v, "tmpfs_size", 1L << 20, 1L << 50),
                 size(v, "max_body_bytes", 64 * 1024, 1L << 30),
                 Duration.ofMillis(integer(v, "reaper_interval_ms", 10, 3_600_000)));
     }

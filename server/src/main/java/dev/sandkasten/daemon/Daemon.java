@@ -9,6 +9,7 @@ import dev.sandkasten.sandbox.Image;
 import dev.sandkasten.sandbox.ImageCatalog;
 import dev.sandkasten.sandbox.RootfsLayout;
 import dev.sandkasten.sandbox.SandboxLauncher;
+import dev.sandkasten.sandbox.ProcessLimits;
 import dev.sandkasten.sandbox.SandboxSettings;
 import dev.sandkasten.session.SessionManager;
 import io.helidon.webserver.WebServer;
@@ -58,7 +59,8 @@ public final class Daemon implements AutoCloseable {
         log.info("cgroups: {}", layout.describe());
 
         SandboxSettings settings = new SandboxSettings(config.dataDir(), config.sandboxUid(), config.sandboxHostname(),
-                config.seccompProfile());
+                config.seccompProfile(),
+                new ProcessLimits(config.openFilesLimit(), config.fileSizeLimitBytes(), config.tmpfsSizeBytes()));
         deleteStaleSessions(settings.sessionsDir());
         new RootfsLayout(settings).write();
         ImageCatalog images = ImageCatalog.builtIn();
@@ -67,7 +69,8 @@ public final class Daemon implements AutoCloseable {
             List<String> missing = ImageCatalog.missingPrograms(image);
             if (!missing.isEmpty()) log.warn("image {} lacks {} on this host", name, missing);
         }
-        SandboxLauncher launcher = new SandboxLauncher(settings, cgroups, programs.bwrap(), programs.setpriv());
+        SandboxLauncher launcher = new SandboxLauncher(settings, cgroups, programs.bwrap(), programs.setpriv(),
+                programs.prlimit());
         SessionManager sessions = new SessionManager(config, images, launcher, settings.sessionsDir());
         HttpApi api = new HttpApi(config, sessions, key.key());
         WebServer server;

@@ -31,14 +31,16 @@ public final class SandboxLauncher {
     private final CgroupDriver cgroups;
     private final String bwrap;
     private final String setpriv;
+    private final String prlimit;
     private final ExecutorService spawner =
             Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("sk-spawner").factory());
 
-    public SandboxLauncher(SandboxSettings settings, CgroupDriver cgroups, String bwrap, String setpriv) {
+    public SandboxLauncher(SandboxSettings settings, CgroupDriver cgroups, String bwrap, String setpriv, String prlimit) {
         this.settings = settings;
         this.cgroups = cgroups;
         this.bwrap = bwrap;
         this.setpriv = setpriv;
+        this.prlimit = prlimit;
     }
 
     /**
@@ -112,7 +114,11 @@ public final class SandboxLauncher {
 
     private List<String> command(SandboxSpec spec, Path controlDir, Path workspace) {
         int inner = SandboxSettings.INNER_UID;
+        ProcessLimits limits = settings.processLimits();
+        String tmpfsSize = Long.toString(limits.tmpfsBytes());
         List<String> c = new ArrayList<>(List.of(
+                // Root sets both soft and hard limits here; the sandbox cannot raise them later.
+                prlimit, "--nofile=" + limits.openFiles(), "--fsize=" + limits.fileSizeBytes(), "--",
                 setpriv, "--reuid=" + settings.hostUid(), "--regid=" + settings.hostUid(), "--clear-groups",
                 "--no-new-privs", "--",
                 bwrap,
@@ -133,11 +139,11 @@ public final class SandboxLauncher {
                 "--ro-bind", settings.etcDir().toString(), "/etc",
                 "--proc", "/proc",
                 "--dev", "/dev",
-                "--tmpfs", "/dev/shm",
-                "--tmpfs", "/tmp",
+                "--size", tmpfsSize, "--tmpfs", "/dev/shm",
+                "--size", tmpfsSize, "--tmpfs", "/tmp",
                 // A writable /var for logs and caches, as programs expect; memory, so it counts
                 // against the session's limit and vanishes with it.
-                "--tmpfs", "/var",
+                "--size", tmpfsSize, "--tmpfs", "/var",
                 "--dir", "/var/tmp",
                 "--dir", "/var/log",
                 "--dir", "/var/cache",
