@@ -1,6 +1,7 @@
 package dev.sandkasten.daemon;
 
 import dev.sandkasten.api.HttpApi;
+import dev.sandkasten.api.TransportErrors;
 import dev.sandkasten.cgroup.CgroupDriver;
 import dev.sandkasten.cgroup.CgroupLayout;
 import dev.sandkasten.config.Config;
@@ -79,6 +80,7 @@ public final class Daemon implements AutoCloseable {
                     .host(config.listenHost())
                     .port(config.listenPort())
                     .maxPayloadSize(config.maxBodyBytes())
+                    .directHandlers(TransportErrors.handlers())
                     .routing(api::routing)
                     .build()
                     .start();
