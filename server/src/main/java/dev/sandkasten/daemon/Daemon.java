@@ -62,7 +62,6 @@ public final class Daemon implements AutoCloseable {
         SandboxSettings settings = new SandboxSettings(config.dataDir(), config.sandboxUid(), config.sandboxHostname(),
                 config.seccompProfile(),
                 new ProcessLimits(config.openFilesLimit(), config.fileSizeLimitBytes(), config.tmpfsSizeBytes()));
-        deleteStaleSessions(settings.sessionsDir());
         new RootfsLayout(settings).write();
         ImageCatalog images = ImageCatalog.builtIn();
         for (String name : images.names()) {
@@ -73,6 +72,7 @@ public final class Daemon implements AutoCloseable {
         SandboxLauncher launcher = new SandboxLauncher(settings, cgroups, programs.bwrap(), programs.setpriv(),
                 programs.prlimit());
         SessionManager sessions = new SessionManager(config, images, launcher, settings.sessionsDir());
+        sessions.recoverLost();
         HttpApi api = new HttpApi(config, sessions, key.key());
         WebServer server;
         try {
@@ -124,20 +124,6 @@ public final class Daemon implements AutoCloseable {
             return dir;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create data directory " + dir, e);
-        }
-    }
-
-    private static void deleteStaleSessions(Path sessionsDir) {
-        if (!Files.isDirectory(sessionsDir)) return;
-        try (var dirs = Files.list(sessionsDir)) {
-            for (Path d : dirs.toList()) {
-                log.info("removing leftover session directory {}", d.getFileName());
-                try (var walk = Files.walk(d)) {
-                    for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-                }
-            }
-        } catch (IOException e) {
-            log.warn("could not remove leftover sessions: {}", e.toString());
         }
     }
 
