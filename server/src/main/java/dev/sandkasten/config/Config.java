@@ -1,5 +1,6 @@
 package dev.sandkasten.config;
 
+import dev.sandkasten.sandbox.NetworkMode;
 import dev.sandkasten.sandbox.SeccompProfile;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,6 +34,7 @@ public record Config(
         int sandboxUid,
         String sandboxHostname,
         SeccompProfile seccompProfile,
+        java.util.Set<NetworkMode> networkModes,
         int openFilesLimit,
         long fileSizeLimitBytes,
         long tmpfsSizeBytes,

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Files;
+import dev.sandkasten.sandbox.NetworkMode;
 import dev.sandkasten.sandbox.SeccompProfile;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,6 +48,7 @@ public final class ConfigLoader {
         DEFAULTS.put("sandbox_uid", "100000");
         DEFAULTS.put("sandbox_hostname", "sandbox");
         DEFAULTS.put("seccomp_profile", "default");
+        DEFAULTS.put("network_modes", "none");
         DEFAULTS.put("open_files_limit", "4096");
         DEFAULTS.put("file_size_limit", "4GiB");
         DEFAULTS.put("tmpfs_size", "512MiB");
@@ -131,6 +133,16 @@ public final class ConfigLoader {
         String profileName = v.get("seccomp_profile").trim();
         SeccompProfile seccomp = SeccompProfile.fromWire(profileName).orElseThrow(() ->
                 new ConfigException("seccomp_profile must be none, default or strict, not '" + profileName + "'"));
+        java.util.Set<NetworkMode> networkModes = java.util.EnumSet.noneOf(NetworkMode.class);
+        for (String m : v.get("network_modes").split(",")) {
+            String name = m.trim();
+            if (name.isEmpty()) continue;
+            networkModes.add(NetworkMode.fromWire(name).orElseThrow(() -> new ConfigException(
+                    "network_modes lists '" + name + "'; known modes: none, egress")));
+        }
+        if (!networkModes.contains(NetworkMode.NONE)) {
+            throw new ConfigException("network_modes must include none (the mode of sessions that ask for none)");
+        }
         return new Config(host, port, data, key.isEmpty() ? Optional.empty() : Optional.of(key),
                 v.get("default_image").trim(), ttl, maxTtl,
                 (int) integer(v, "max_sessions", 1, 1_000_000),
@@ -147,6 +159,7 @@ public final class ConfigLoader {
                 (int) integer(v, "sandbox_uid", 1, Integer.MAX_VALUE),
                 hostname,
                 seccomp,
+                java.util.Set.copyOf(networkModes),
                 (int) integer(v, "open_files_limit", 64, 1 << 20),
                 size(v, "file_size_limit", 1L << 20, 1L << 50),
                 size(v, "tmpfs_size", 1L << 20, 1L << 50),

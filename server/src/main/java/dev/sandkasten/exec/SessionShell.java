@@ -97,9 +97,10 @@ public final class SessionShell implements AutoCloseable {
         shell.fifosPlanned = FIFO_INITIAL;
         try {
             shell.awaitFirstReady();
-        } catch (RuntimeException e) {
+            launcher.connect(sandbox, spec.network());
+        } catch (RuntimeException | IOException e) {
             String diagnostics = readLog(sandbox.logFile());
-            sandbox.close();
+            shell.close();
             log.error("sandbox {} did not start: {} {}", spec.name(), e.getMessage(), diagnostics);
             throw new SandboxStartException("the sandbox did not start", e);
         }

@@ -80,9 +80,11 @@ public final class SessionManager implements AutoCloseable {
             throw new SessionException(SessionException.Reason.INVALID,
                     "ttl_seconds must be at most " + config.sessionMaxTtl().toSeconds());
         }
-        NetworkMode network = NetworkMode.fromWire(spec.network().orElse("none")).orElseThrow(() ->
-                new SessionException(SessionException.Reason.INVALID, "unknown network mode '" + spec.network().get()
-                        + "'; this daemon supports: none"));
+        NetworkMode network = NetworkMode.fromWire(spec.network().orElse("none"))
+                .filter(config.networkModes()::contains).orElseThrow(() ->
+                new SessionException(SessionException.Reason.INVALID, "network mode '" + spec.network().get()
+                        + "' is not available on this daemon; it allows: " + config.networkModes().stream()
+                        .map(NetworkMode::wireName).sorted().collect(java.util.stream.Collectors.joining(", "))));
         if (!slots.tryAcquire()) {
             throw new SessionException(SessionException.Reason.UNAVAILABLE,
                     "the daemon is at its session limit (" + config.maxSessions() + "); destroy a session or retry later");
