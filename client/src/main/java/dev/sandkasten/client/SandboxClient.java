@@ -126,7 +126,7 @@ public final class SandboxClient implements AutoCloseable {
         private String baseUrl;
         private String apiKey;
         private Duration connectTimeout = Duration.ofSeconds(10);
-        private Duration requestTimeout = Duration.ofSeconds(60);
+        private Duration requestTimeout = Duration.ofSeconds(120);
         private HttpClient httpClient;
 
         Builder(Function<String, String> env) {
@@ -153,9 +153,11 @@ public final class SandboxClient implements AutoCloseable {
         }
 
         /**
-         * How long to wait for an answer to an ordinary call, and the margin added to a blocking
-         * exec's own timeout; 60 seconds by default. A stream's output may take as long as the
-         * command runs: this bounds only the wait for the stream to open.
+         * How long to wait for an answer to an ordinary call; 120 seconds by default. A blocking
+         * exec has no HTTP timeout (the daemon enforces the command's own timeout). A stream's
+         * output may take as long as the command runs: this bounds the wait for the stream to
+         * open, and the silence after which an open stream's connection is presumed dead (the
+         * daemon sends a keep-alive every second).
          */
         public Builder requestTimeout(Duration requestTimeout) {
             this.requestTimeout = positive(requestTimeout, "requestTimeout");

@@ -19,14 +19,17 @@ import dev.sandkasten.client.SessionGoneException;
 import dev.sandkasten.client.SessionInfo;
 import dev.sandkasten.client.SessionStatus;
 import dev.sandkasten.client.StdStream;
+import dev.sandkasten.client.StreamException;
 import dev.sandkasten.daemon.Daemon;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -144,6 +147,75 @@ class JavaSdkIT {
                 assertThat(chunks.findFirst()).hasValueSatisfying(ch -> assertThat(ch.output()).isEqualTo("line\n"));
             }
             assertNoTailAndQuick(s);
+        }
+    }
+
+    @Test
+    void aStreamWhoseConnectionGoesSilentFailsAfterTheRequestTimeout() throws Exception {
+        try (StallingProxy proxy = new StallingProxy(TestDaemon.shared().port());
+             SandboxClient c = SandboxClient.builder().baseUrl(proxy.url()).apiKey(TestDaemon.shared().apiKey())
+                     .requestTimeout(Duration.ofSeconds(2)).build();
+             Session s = c.createSession()) {
+            ExecStream st = s.execStream("for i in $(seq 600); do echo $i; sleep 0.1; done");
+            var it = st.iterator();
+            assertThat(it.next().output()).isEqualTo("1\n");
+            proxy.stall();
+            long t = System.nanoTime();
+            assertThatThrownBy(() -> {
+                while (it.hasNext()) it.next();
+            }).isInstanceOfSatisfying(StreamException.class, e -> {
+                assertThat(e.getMessage()).contains("sent nothing for 2 s");
+                assertThat(e.code()).isNull();
+            });
+            assertThat((System.nanoTime() - t) / 1e9).as("seconds until the silence was noticed").isBetween(1.5, 20.0);
+            // The cancel went out on a fresh connection, so the session is free again.
+            assertThat(Sdk.run(s, "echo next")).isEqualTo("next\n");
+        }
+    }
+
+    @Test
+    void anAsyncStreamAbandonedBeforeItOpensCancelsItsCommand() throws Exception {
+        // A long grace: only the SDK's own cancel can free the session within the bounds below.
+        try (Daemon d = TestDaemon.start(Map.of("disconnect_grace_ms", "60000"));
+             SandboxClient c = TestDaemon.sdk(d);
+             Session s = c.createSession()) {
+            CompletableFuture<ExecStream> cancelled = s.execStreamAsync("touch /tmp/started1; tail -f /dev/null",
+                    ExecOptions.DEFAULTS);
+            assertThat(cancelled.cancel(true)).isTrue();
+            assertTailStartedAndGone(s, "/tmp/started1");
+
+            CompletableFuture<ExecStream> late = s.execStreamAsync("touch /tmp/started2; tail -f /dev/null",
+                    ExecOptions.DEFAULTS).orTimeout(1, TimeUnit.MILLISECONDS);
+            assertThatThrownBy(late::join).hasCauseInstanceOf(TimeoutException.class);
+            assertTailStartedAndGone(s, "/tmp/started2");
+        }
+    }
+
+    /** Waits until the command that touches {@code marker} ran, then checks that it was cancelled, not left running. */
+    private static void assertTailStartedAndGone(Session s, String marker) throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (true) {
+            // Bounded: a leaked tail would hold the session for the whole 60 s grace.
+            String out = s.execAsync("if [ -e " + marker + " ]; then pgrep -c -x tail || true; else echo notyet; fi")
+                    .get(20, TimeUnit.SECONDS).stdout();
+            if (!out.equals("notyet\n")) {
+                assertThat(out).isEqualTo("0\n");
+                return;
+            }
+            assertThat(System.nanoTime()).as("the abandoned stream's command never ran").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
+    @Test
+    void aQueuedBlockingExecIsNotCutOffByTheRequestTimeout() {
+        try (SandboxClient c = SandboxClient.builder().baseUrl(TestDaemon.url(TestDaemon.shared()))
+                .apiKey(TestDaemon.shared().apiKey()).requestTimeout(Duration.ofSeconds(1)).build();
+             Session s = c.createSession()) {
+            CompletableFuture<ExecResult> busy = s.execAsync("sleep 3");
+            // Its own timeout starts when it runs, after the sleep: the client must not give up meanwhile.
+            assertThat(s.exec("echo queued", timeoutMs(1000)).stdout()).isEqualTo("queued\n");
+            assertThat(busy.join().exitCode()).isZero();
         }
     }
 
