@@ -11,7 +11,7 @@ import anyio
 import httpx
 
 from . import _protocol as p
-from ._errors import NotFoundError, SessionGoneError, StreamError
+from ._errors import NotFoundError, SessionGoneError
 from ._types import Encoding, ExecChunk, ExecResult, SessionInfo, SessionStats
 from ._version import __version__
 
@@ -406,32 +406,20 @@ async def _stream_chunks(
     client: SandboxClient, session_id: str, body: dict[str, Any], state: p.ExecStreamState
 ) -> AsyncGenerator[ExecChunk, None]:
     path = p.session_path(session_id, "/exec/stream")
-    started = False
     try:
         async with client._http.stream("POST", path, json=body) as resp:
             if resp.status_code != 200:
                 await resp.aread()
                 raise p.error_from_response(resp.status_code, resp.content)
-            started = True
-            # Known before the first event, so a cancel works even if we leave before `start`.
-            state.exec_id = resp.headers.get("x-exec-id")
-            feed = p.SSEDecoder().feed
-            on_event = state.on_event
+            state.opened(resp.headers.get("x-exec-id"))
+            feed = state.feed
             async for raw in resp.aiter_bytes():
-                for event, data in feed(raw):
-                    chunk = on_event(event, data)
-                    if chunk is not None:
-                        yield chunk
-            if not state.finished:
-                raise state.ended_early()
+                for chunk in feed(raw):
+                    yield chunk
+            state.ended()
     except httpx.TransportError as e:
-        if not started:
-            raise p.connection_error(client._base_url, "POST", path, e) from e
-        raise StreamError(
-            f"the connection to the daemon broke mid-stream ({e!r})",
-            exec_id=state.exec_id,
-            hint="Check that the daemon is still running; the command was cancelled",
-        ) from e
+        raise state.transport_error(e, client._base_url, path) from e
     finally:
-        if not state.finished and state.exec_id is not None:
-            await client._cancel_quietly(session_id, state.exec_id)
+        exec_id = state.to_cancel()
+        if exec_id is not None:
+            await client._cancel_quietly(session_id, exec_id)

@@ -439,14 +439,56 @@ class ExecStreamState:
     the last :data:`TIMEOUT_OUTPUT_KEEP` characters of output for :class:`CommandTimeoutError`.
     """
 
-    __slots__ = ("_dropped", "_tail", "_tail_len", "exec_id", "finished")
+    __slots__ = ("_decoder", "_dropped", "_tail", "_tail_len", "exec_id", "finished", "started")
 
     def __init__(self) -> None:
         self.exec_id: str | None = None
         self.finished = False
+        self.started = False
+        self._decoder = SSEDecoder()
         self._tail: deque[str] = deque()
         self._tail_len = 0
         self._dropped = False
+
+    # The async and the sync client's stream loops differ only in their awaits: everything they
+    # decide is here, so both behave the same.
+
+    def opened(self, exec_id: str | None) -> None:
+        """The stream answered 200; ``exec_id`` is its ``X-Exec-Id`` header.
+
+        Known before the first event, so a cancel works even if the caller leaves before ``start``.
+        """
+        self.started = True
+        self.exec_id = exec_id
+
+    def feed(self, raw: bytes) -> list[ExecChunk]:
+        """The chunks completed by one read of the body; raises for an ``error`` event."""
+        on_event = self.on_event
+        chunks = []
+        for event, data in self._decoder.feed(raw):
+            chunk = on_event(event, data)
+            if chunk is not None:
+                chunks.append(chunk)
+        return chunks
+
+    def ended(self) -> None:
+        """The body ended: raises unless the command finished."""
+        if not self.finished:
+            raise self.ended_early()
+
+    def transport_error(self, e: httpx.TransportError, base_url: str, path: str) -> SandkastenError:
+        """The error for a connection that failed before or during the stream."""
+        if not self.started:
+            return connection_error(base_url, "POST", path, e)
+        return StreamError(
+            f"the connection to the daemon broke mid-stream ({e!r})",
+            exec_id=self.exec_id,
+            hint="Check that the daemon is still running; the command was cancelled",
+        )
+
+    def to_cancel(self) -> str | None:
+        """The exec id to cancel when the stream is left now: set while the command may run."""
+        return None if self.finished else self.exec_id
 
     def on_event(self, event: bytes, data: bytes) -> ExecChunk | None:
         """The chunk for one event, ``None`` for events that carry none; raises for ``error``."""

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from . import _protocol as p
-from ._errors import NotFoundError, SessionGoneError, StreamError
+from ._errors import NotFoundError, SessionGoneError
 from ._types import Encoding, ExecChunk, ExecResult, SessionInfo, SessionStats
 from ._version import __version__
 
@@ -317,31 +317,19 @@ def _stream_chunks(
     client: SyncSandboxClient, session_id: str, body: dict[str, Any], state: p.ExecStreamState
 ) -> Generator[ExecChunk, None, None]:
     path = p.session_path(session_id, "/exec/stream")
-    started = False
     try:
         with client._http.stream("POST", path, json=body) as resp:
             if resp.status_code != 200:
                 resp.read()
                 raise p.error_from_response(resp.status_code, resp.content)
-            started = True
-            state.exec_id = resp.headers.get("x-exec-id")
-            feed = p.SSEDecoder().feed
-            on_event = state.on_event
+            state.opened(resp.headers.get("x-exec-id"))
+            feed = state.feed
             for raw in resp.iter_bytes():
-                for event, data in feed(raw):
-                    chunk = on_event(event, data)
-                    if chunk is not None:
-                        yield chunk
-            if not state.finished:
-                raise state.ended_early()
+                yield from feed(raw)
+            state.ended()
     except httpx.TransportError as e:
-        if not started:
-            raise p.connection_error(client._base_url, "POST", path, e) from e
-        raise StreamError(
-            f"the connection to the daemon broke mid-stream ({e!r})",
-            exec_id=state.exec_id,
-            hint="Check that the daemon is still running; the command was cancelled",
-        ) from e
+        raise state.transport_error(e, client._base_url, path) from e
     finally:
-        if not state.finished and state.exec_id is not None:
-            client._cancel_quietly(session_id, state.exec_id)
+        exec_id = state.to_cancel()
+        if exec_id is not None:
+            client._cancel_quietly(session_id, exec_id)
