@@ -37,7 +37,8 @@ import java.util.stream.StreamSupport;
 public final class ExecStream implements Iterable<ExecChunk>, AutoCloseable {
     /** How much of the output an exception keeps (the stream itself never buffers the output). */
     static final int KEPT_OUTPUT_CHARS = 1 << 20;
-    private static final Duration CANCEL_TIMEOUT = Duration.ofSeconds(5);
+    /** The longest a close() waits for its cancel to be answered. */
+    static final Duration CANCEL_TIMEOUT = Duration.ofSeconds(5);
 
     private final Transport transport;
     private final String sessionId;

@@ -27,6 +27,9 @@ public final class SandboxClient implements AutoCloseable {
     /** Where the daemon listens by default ({@code ./sandkasten serve}). */
     public static final String DEFAULT_BASE_URL = "http://127.0.0.1:8080";
 
+    /** How long ordinary calls wait for an answer unless {@link Builder#requestTimeout} says otherwise. */
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(120);
+
     private final Transport transport;
     private final HttpClient ownHttp;
 
@@ -53,7 +56,7 @@ public final class SandboxClient implements AutoCloseable {
     /**
      * Creates a session; it is ready for commands when this returns.
      *
-     * @throws InvalidRequestException      an unknown image, a lease over the daemon's maximum, a bad label
+     * @throws BadRequestException      an unknown image, a lease over the daemon's maximum, a bad label
      * @throws ServiceUnavailableException  the daemon is at its session limit or could not start a sandbox
      */
     public Session createSession(CreateSessionOptions options) {
@@ -126,7 +129,7 @@ public final class SandboxClient implements AutoCloseable {
         private String baseUrl;
         private String apiKey;
         private Duration connectTimeout = Duration.ofSeconds(10);
-        private Duration requestTimeout = Duration.ofSeconds(120);
+        private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
         private HttpClient httpClient;
 
         Builder(Function<String, String> env) {

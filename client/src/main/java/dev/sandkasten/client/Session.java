@@ -49,7 +49,8 @@ public final class Session implements AutoCloseable {
      *
      * @throws CommandTimeoutException  the command ran past its timeout (2 minutes unless set); it was killed
      * @throws SessionGoneException     the session has ended
-     * @throws InvalidRequestException  the command is empty or larger than 1 MiB
+     * @throws BadRequestException      the command is empty
+     * @throws PayloadTooLargeException the command is larger than 1 MiB
      */
     public ExecResult exec(String cmd) {
         return exec(cmd, ExecOptions.DEFAULTS);
@@ -79,7 +80,7 @@ public final class Session implements AutoCloseable {
      *
      * @throws NotFoundException       no such session (thrown here, before any output)
      * @throws SessionGoneException    the session has ended
-     * @throws InvalidRequestException the command or an option was refused
+     * @throws BadRequestException the command or an option was refused
      */
     public ExecStream execStream(String cmd) {
         return execStream(cmd, ExecOptions.DEFAULTS);

@@ -11,8 +11,9 @@ import dev.sandkasten.client.ExecChunk;
 import dev.sandkasten.client.ExecOptions;
 import dev.sandkasten.client.ExecResult;
 import dev.sandkasten.client.ExecStream;
-import dev.sandkasten.client.InvalidRequestException;
+import dev.sandkasten.client.BadRequestException;
 import dev.sandkasten.client.NotFoundException;
+import dev.sandkasten.client.PayloadTooLargeException;
 import dev.sandkasten.client.SandboxClient;
 import dev.sandkasten.client.Session;
 import dev.sandkasten.client.SessionGoneException;
@@ -61,19 +62,19 @@ class JavaSdkIT {
                     assertThat(e.code()).isEqualTo("SESSION_NOT_FOUND");
                 });
         assertThatThrownBy(() -> client.createSession(CreateSessionOptions.builder().image("nope").build()))
-                .isInstanceOfSatisfying(InvalidRequestException.class, e -> {
+                .isInstanceOfSatisfying(BadRequestException.class, e -> {
                     assertThat(e.status()).isEqualTo(400);
                     assertThat(e.code()).isEqualTo("INVALID_REQUEST");
                     assertThat(e.getMessage()).contains("image");
                 });
 
         Session s = client.createSession();
-        assertThatThrownBy(() -> s.exec(" ")).isInstanceOf(InvalidRequestException.class).hasMessageContaining("cmd");
+        assertThatThrownBy(() -> s.exec(" ")).isInstanceOf(BadRequestException.class).hasMessageContaining("cmd");
         assertThatThrownBy(() -> s.exec("x".repeat((1 << 20) + 1)))
-                .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.status()).isEqualTo(413));
+                .isInstanceOfSatisfying(PayloadTooLargeException.class, e -> assertThat(e.status()).isEqualTo(413));
         // A stream refused before it starts throws from execStream itself.
         assertThatThrownBy(() -> s.execStream("true", ExecOptions.builder().cwd("/x").env("BAD NAME", "1").build()))
-                .isInstanceOf(InvalidRequestException.class);
+                .isInstanceOf(BadRequestException.class);
         s.destroy();
         assertThatThrownBy(() -> s.exec("true")).isInstanceOfSatisfying(SessionGoneException.class, e -> {
             assertThat(e.status()).isEqualTo(410);
