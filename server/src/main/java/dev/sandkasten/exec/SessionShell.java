@@ -243,12 +243,19 @@ public final class SessionShell implements AutoCloseable {
         String cwd = "/workspace";
         while (!gone) {
             long wait = (killReason == null ? deadline : killDeadline) - System.nanoTime();
+            // After a kill, wake often and kill again: the shell may have been about to fork the
+            // command's first process when the kill came, and that process must not live on.
+            if (killReason != null) wait = Math.min(wait, RE_KILL_INTERVAL_NANOS);
             Signal s = wait > 0 ? signals.poll(wait, TimeUnit.NANOSECONDS) : null;
             if (s == null) {
                 if (killReason == null) {
                     killReason = TIMEOUT;
                     group.killAllExcept(keep);
                     killDeadline = System.nanoTime() + options.killGrace().toNanos();
+                    continue;
+                }
+                if (System.nanoTime() < killDeadline) {
+                    group.killAllExcept(keep);
                     continue;
                 }
                 // The command's processes are dead but the shell did not report: it is stuck itself.
@@ -295,6 +302,7 @@ public final class SessionShell implements AutoCloseable {
     }
 
     private static final String TIMEOUT = "timeout";
+    private static final long RE_KILL_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     /**
      * Moves background jobs the command left behind out of the command group (so the next
@@ -318,6 +326,10 @@ public final class SessionShell implements AutoCloseable {
     private boolean replaceShell(long stuck) throws InterruptedException {
         log.info("shell of sandbox {} did not respond after its command was killed; replacing it", sandbox.name());
         ProcessHandle.of(stuck).ifPresent(ProcessHandle::destroyForcibly);
+        // Whatever the stuck shell started dies with it; only the supervisor and bubblewrap stay.
+        Set<Long> ancestors = new HashSet<>(spared);
+        ancestors.remove(stuck);
+        group.killAllExcept(ancestors);
         return awaitReady();
     }
 

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.sandkasten.client.CreateSessionOptions;
 import dev.sandkasten.client.ExecOptions;
 import dev.sandkasten.client.ExecResult;
-import dev.sandkasten.client.InvalidRequestException;
+import dev.sandkasten.client.BadRequestException;
 import dev.sandkasten.client.SandboxClient;
 import dev.sandkasten.client.Session;
 import dev.sandkasten.daemon.Daemon;
@@ -66,6 +66,6 @@ class EgressIT {
     @Test
     void egressIsRefusedWhereTheDaemonDoesNotAllowIt() {
         assertThatThrownBy(() -> TestDaemon.sdk().createSession(CreateSessionOptions.builder().network("egress").build()))
-                .isInstanceOf(InvalidRequestException.class).hasMessageContaining("network mode 'egress' is not available");
+                .isInstanceOf(BadRequestException.class).hasMessageContaining("network mode 'egress' is not available");
     }
 }

@@ -33,6 +33,23 @@ class TimeoutAndCancelIT {
     }
 
     @Test
+    void aCommandCancelledBeforeItsNextProcessStartsDoesNotLeaveThatProcessBehind() {
+        // The cancel lands while `sleep` runs; bash then moves on to `tail`, which a single kill
+        // would have missed. The shell's state must survive too (no replacement needed).
+        try (Session s = client.createSession()) {
+            Sdk.run(s, "export KEEP=2");
+            for (int i = 0; i < 3; i++) {
+                try (ExecStream st = s.execStream("sleep 0.5; tail -f /dev/null")) {
+                    assertThat(s.cancel(st.execId())).isTrue();
+                    assertThatThrownBy(() -> st.forEach(c -> {})).isInstanceOf(CommandCancelledException.class);
+                }
+                assertThat(Sdk.run(s, "pgrep -c -x tail || true")).isEqualTo("0\n");
+            }
+            assertThat(Sdk.run(s, "echo $KEEP")).isEqualTo("2\n");
+        }
+    }
+
+    @Test
     void blockingTimeoutKillsTheTreeIncludingSetsidChildren() {
         try (Session s = client.createSession()) {
             Sdk.run(s, "cd /tmp; export KEEP=1");
