@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sandkasten.cgroup.CgroupStats;
 import dev.sandkasten.config.Config;
 import dev.sandkasten.exec.Exec;
+import dev.sandkasten.exec.ExecInfo;
 import dev.sandkasten.session.SessionException;
 import dev.sandkasten.session.SessionManager;
 import dev.sandkasten.session.SessionSpec;
@@ -57,6 +58,8 @@ public final class HttpApi {
                 .get("/v1/sessions/{id}/stats", this::stats)
                 .post("/v1/sessions/{id}/exec", this::execBlocking)
                 .post("/v1/sessions/{id}/exec/stream", this::execStream)
+                .get("/v1/sessions/{id}/execs", this::listExecs)
+                .get("/v1/sessions/{id}/execs/{execId}", this::getExec)
                 .delete("/v1/sessions/{id}/execs/{execId}", this::cancelExec)
                 .any((req, res) -> {
                     throw ApiError.notFound("no route for " + req.prologue().method().text() + " "
@@ -80,7 +83,8 @@ public final class HttpApi {
     private static ApiError map(SessionException e) {
         return switch (e.reason()) {
             case NOT_FOUND -> ApiError.sessionNotFound(e.getMessage());
-            case EXEC_NOT_FOUND -> ApiError.notFound(e.getMessage());
+            case EXEC_NOT_FOUND -> new ApiError(404, "EXEC_NOT_FOUND", e.getMessage());
+            case EXEC_FINISHED -> new ApiError(404, "EXEC_FINISHED", e.getMessage());
             case GONE -> new ApiError(410, "SESSION_GONE", e.getMessage());
             case INVALID -> ApiError.invalid(e.getMessage());
             case UNAVAILABLE -> new ApiError(503, "UNAVAILABLE", e.getMessage());
@@ -91,7 +95,7 @@ public final class HttpApi {
         String v = req.path().pathParameters().get(name);
         if (!ID.matcher(v).matches()) {
             throw (name.equals("id") ? ApiError.sessionNotFound("session " + abbreviate(v) + " not found")
-                    : ApiError.notFound("exec " + abbreviate(v) + " not found")).exception();
+                    : new ApiError(404, "EXEC_NOT_FOUND", "exec " + abbreviate(v) + " not found")).exception();
         }
         return v;
     }
@@ -165,6 +169,16 @@ public final class HttpApi {
             throw e;
         }
         streaming.run(exec, params, sink);
+    }
+
+    private void listExecs(ServerRequest req, ServerResponse res) {
+        ArrayNode arr = Json.MAPPER.createArrayNode();
+        for (ExecInfo e : sessions.execs(id(req, "id"))) arr.add(Wire.exec(e));
+        Json.send(res, 200, arr);
+    }
+
+    private void getExec(ServerRequest req, ServerResponse res) {
+        Json.send(res, 200, Wire.exec(sessions.findExec(id(req, "id"), id(req, "execId")).info()));
     }
 
     private void cancelExec(ServerRequest req, ServerResponse res) {

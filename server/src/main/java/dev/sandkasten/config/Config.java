@@ -26,6 +26,7 @@ public record Config(
         Duration heartbeat,
         Duration disconnectGrace,
         Duration killGrace,
+        int execHistory,
         long memoryLimitBytes,
         int pidsLimit,
         double cpuLimit,

@@ -40,6 +40,7 @@ public final class ConfigLoader {
         DEFAULTS.put("heartbeat_ms", "15000");
         DEFAULTS.put("disconnect_grace_ms", "3000");
         DEFAULTS.put("kill_grace_ms", "2000");
+        DEFAULTS.put("exec_history", "100");
         DEFAULTS.put("memory_limit", "1GiB");
         DEFAULTS.put("pids_limit", "512");
         DEFAULTS.put("cpu_limit", "1");
@@ -133,6 +134,7 @@ public final class ConfigLoader {
                 Duration.ofMillis(integer(v, "heartbeat_ms", 100, 3_600_000)),
                 Duration.ofMillis(integer(v, "disconnect_grace_ms", 0, 3_600_000)),
                 Duration.ofMillis(integer(v, "kill_grace_ms", 100, 600_000)),
+                (int) integer(v, "exec_history", 1, 10_000),
                 size(v, "memory_limit", 16L << 20, 1L << 50),
                 (int) integer(v, "pids_limit", 8, 4_194_304),
                 cpus,

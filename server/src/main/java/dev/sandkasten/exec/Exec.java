@@ -1,29 +1,49 @@
 package dev.sandkasten.exec;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * One submitted command: its id, its output log and, once it has ended, its outcome. Created by
  * {@link SessionShell#submit}; readers consume {@link #output()} and then read {@link #outcome()}.
+ * A finished exec stays listed for a while, so it keeps only a preview of its command text: the
+ * full text (up to 1 MiB) is dropped when the command ends.
  */
 public final class Exec {
+    /** How much of the command text a listing shows. */
+    public static final int CMD_PREVIEW_CHARS = 1024;
+
     private final String id;
-    private final ExecRequest request;
     private final ExecOutput output;
+    private final String cmdPreview;
+    private final boolean cmdTruncated;
+    private final Duration timeout;
+    private final Instant createdAt = Instant.now();
     private final CompletableFuture<ExecOutcome> outcome = new CompletableFuture<>();
     private final CompletableFuture<String> cancel = new CompletableFuture<>();
+    private volatile ExecRequest request;
+    private volatile Instant startedAt;
+    private volatile long startedNanos;
+    private volatile Instant finishedAt;
 
     Exec(String id, ExecRequest request, ExecOutput output) {
         this.id = id;
         this.request = request;
         this.output = output;
+        this.timeout = request.timeout();
+        this.cmdTruncated = request.cmd().length() > CMD_PREVIEW_CHARS;
+        this.cmdPreview = cmdTruncated ? request.cmd().substring(0, CMD_PREVIEW_CHARS) : request.cmd();
     }
 
     public String id() {
         return id;
     }
 
-    public ExecRequest request() {
+    /** The request, while the command is queued or running (the worker needs it to run it). */
+    ExecRequest request() {
         return request;
     }
 
@@ -47,5 +67,32 @@ public final class Exec {
 
     public boolean isDone() {
         return outcome.isDone();
+    }
+
+    void markStarted() {
+        startedNanos = System.nanoTime();
+        startedAt = Instant.now();
+    }
+
+    /** Ends the exec: records when, lets go of the command text, and hands out the outcome. */
+    void complete(ExecOutcome result) {
+        finishedAt = Instant.now();
+        request = null;
+        outcome.complete(result);
+    }
+
+    /** A snapshot for listings; consistent enough for display (fields are read one by one). */
+    public ExecInfo info() {
+        ExecOutcome o = outcome.getNow(null);
+        Instant started = startedAt;
+        ExecState state = o != null ? ExecState.of(o) : started != null ? ExecState.RUNNING : ExecState.QUEUED;
+        OptionalInt exitCode = o instanceof ExecOutcome.Completed c ? OptionalInt.of(c.exitCode()) : OptionalInt.empty();
+        Optional<String> cwd = o instanceof ExecOutcome.Completed c ? Optional.of(c.cwd()) : Optional.empty();
+        Optional<Long> duration = o != null ? Optional.of(o.durationMs())
+                : started != null ? Optional.of((System.nanoTime() - startedNanos) / 1_000_000) : Optional.empty();
+        return new ExecInfo(id, cmdPreview, cmdTruncated, state, exitCode, cwd, createdAt, Optional.ofNullable(started),
+                Optional.ofNullable(o == null ? null : finishedAt), duration, timeout.toMillis(),
+                output.bytes(StdStream.STDOUT), output.bytes(StdStream.STDERR), false, false,
+                o != null && o.stateLost());
     }
 }

@@ -31,6 +31,7 @@ public final class ExecOutput {
     private long consumed;
     private boolean finished;
     private boolean abandoned;
+    private final long[] written = new long[StdStream.values().length];
 
     public ExecOutput(long window) {
         this.window = window;
@@ -46,6 +47,7 @@ public final class ExecOutput {
         lock.lockInterruptibly();
         try {
             while (!abandoned && buffered >= window) writable.await();
+            written[stream.ordinal()] += len;
             if (abandoned) {
                 consumed += len;
                 return;
@@ -53,6 +55,16 @@ public final class ExecOutput {
             segments.addLast(new Segment(stream, owned));
             buffered += len;
             readable.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Bytes the command wrote to {@code stream} so far, whether or not a reader took them. */
+    public long bytes(StdStream stream) {
+        lock.lock();
+        try {
+            return written[stream.ordinal()];
         } finally {
             lock.unlock();
         }

@@ -77,6 +77,9 @@ public final class SessionShell implements AutoCloseable {
     /** ... and below this once the refill in flight is done. */
     private long fifosPlanned;
     private CompletableFuture<Void> refill = CompletableFuture.completedFuture(null);
+    /** Guards starting a refill against {@link #close()}: no FIFO may appear while the session's directory is removed. */
+    private final Object refillLock = new Object();
+    private boolean closing;
 
     private SessionShell(Sandbox sandbox, SandboxLauncher launcher, ExecutorService ioThreads, Options options) {
         this.sandbox = sandbox;
@@ -174,11 +177,12 @@ public final class SessionShell implements AutoCloseable {
                     outcome = new ExecOutcome.SandboxLost(0);
                 } else {
                     running = exec;
+                    exec.markStarted();
                     outcome = runSafely(exec);
                     running = null;
                 }
                 exec.output().finish();
-                exec.outcome().complete(outcome);
+                exec.complete(outcome);
                 // Off the caller's clock, but before the next command starts.
                 if (untidyCommand >= 0 && !isLost()) tidyAfterCommand(exec);
             }
@@ -186,7 +190,7 @@ public final class SessionShell implements AutoCloseable {
             // the session is closing: end whatever is still queued
             for (Exec left; (left = queue.poll()) != null; ) {
                 left.output().finish();
-                left.outcome().complete(new ExecOutcome.SandboxLost(0));
+                left.complete(new ExecOutcome.SandboxLost(0));
             }
         }
     }
@@ -384,14 +388,17 @@ public final class SessionShell implements AutoCloseable {
         if (refill.isDone() && !refill.isCompletedExceptionally()) fifosReady = fifosPlanned;
         if (n + FIFO_BATCH / 4 >= fifosPlanned && refill.isDone()) {
             long from = fifosPlanned;
-            fifosPlanned += FIFO_BATCH;
-            refill = CompletableFuture.runAsync(() -> {
-                try {
-                    launcher.makeFifos(sandbox, fifoNames(from, FIFO_BATCH));
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }, ioThreads);
+            synchronized (refillLock) {
+                if (closing) throw new IOException("the session is closing");
+                fifosPlanned += FIFO_BATCH;
+                refill = CompletableFuture.runAsync(() -> {
+                    try {
+                        launcher.makeFifos(sandbox, fifoNames(from, FIFO_BATCH));
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }, ioThreads);
+            }
         }
         if (n >= fifosReady) {
             try {
@@ -417,14 +424,29 @@ public final class SessionShell implements AutoCloseable {
         return sandbox.cgroup().stats();
     }
 
-    /** Kills everything in the sandbox and removes its groups; queued commands end as lost. */
+    /**
+     * Kills everything in the sandbox and removes its groups; queued commands end as lost. Returns
+     * once no FIFO is being made any more, so the caller may remove the session's directory.
+     */
     @Override
     public void close() {
         markLost();
         if (worker != null) worker.interrupt();
         Exec r = running;
         if (r != null) r.output().abandon();
+        CompletableFuture<Void> inFlight;
+        synchronized (refillLock) {
+            closing = true;
+            inFlight = refill;
+        }
         sandbox.close();
+        try {
+            inFlight.get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // failed or stuck: either way it makes no more FIFOs that matter
+        }
     }
 
     private static String readLog(Path file) {
