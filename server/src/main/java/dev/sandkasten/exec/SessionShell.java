@@ -52,8 +52,14 @@ public final class SessionShell implements AutoCloseable {
         record SandboxGone() implements Signal {}
     }
 
-    /** Settings shared by every session's shell. */
-    public record Options(long outputWindowBytes, Duration killGrace) {}
+    /**
+     * Settings shared by every session's shell.
+     *
+     * @param outputWindowBytes output kept in memory per command (and backpressure distance)
+     * @param outputLogMaxBytes output kept on disk per command (head and tail)
+     * @param killGrace how long a killed command's shell may take to report back
+     */
+    public record Options(long outputWindowBytes, long outputLogMaxBytes, Duration killGrace) {}
 
     private final Sandbox sandbox;
     private final SandboxLauncher launcher;
@@ -153,7 +159,10 @@ public final class SessionShell implements AutoCloseable {
      * session's worker thread; the caller reads output and outcome from the returned {@link Exec}.
      */
     public Exec submit(ExecRequest request) {
-        Exec exec = new Exec(newExecId(), request, new ExecOutput(options.outputWindowBytes()));
+        String id = newExecId();
+        ExecOutput output = new ExecOutput(options.outputWindowBytes(), sandbox.outputDir().resolve(id + ".log"),
+                options.outputLogMaxBytes());
+        Exec exec = new Exec(id, request, output);
         exec.cancelRequest().thenAccept(reason -> signals.add(new Signal.Cancel(exec, reason)));
         queue.add(exec);
         return exec;
@@ -185,6 +194,7 @@ public final class SessionShell implements AutoCloseable {
                 exec.complete(outcome);
                 // Off the caller's clock, but before the next command starts.
                 if (untidyCommand >= 0 && !isLost()) tidyAfterCommand(exec);
+                exec.output().compact();
             }
         } catch (InterruptedException e) {
             // the session is closing: end whatever is still queued
@@ -249,6 +259,7 @@ public final class SessionShell implements AutoCloseable {
             if (s == null) {
                 if (killReason == null) {
                     killReason = TIMEOUT;
+                    exec.output().drain();
                     group.killAllExcept(keep);
                     killDeadline = System.nanoTime() + options.killGrace().toNanos();
                     continue;
@@ -276,6 +287,7 @@ public final class SessionShell implements AutoCloseable {
             } else if (s instanceof Signal.Cancel(Exec target, String reason)) {
                 if (target != exec || killReason != null) continue;
                 killReason = reason;
+                exec.output().drain();
                 group.killAllExcept(keep);
                 killDeadline = System.nanoTime() + options.killGrace().toNanos();
             } else if (s instanceof Signal.SandboxGone) {
@@ -433,7 +445,7 @@ public final class SessionShell implements AutoCloseable {
         markLost();
         if (worker != null) worker.interrupt();
         Exec r = running;
-        if (r != null) r.output().abandon();
+        if (r != null) r.output().close();
         CompletableFuture<Void> inFlight;
         synchronized (refillLock) {
             closing = true;

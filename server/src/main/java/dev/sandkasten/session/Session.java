@@ -119,12 +119,19 @@ public final class Session {
             int finished = 0;
             for (Exec e : execs.values()) if (e.isDone()) finished++;
             for (var it = execs.values().iterator(); it.hasNext() && finished > history; ) {
-                if (it.next().isDone()) {
+                Exec e = it.next();
+                if (e.isDone()) {
                     it.remove();
+                    e.output().close();
                     finished--;
                 }
             }
         }
+    }
+
+    /** Ends every exec's output log (the session is gone): attached readers see the end. */
+    void closeExecs() {
+        for (Exec e : execs()) e.output().close();
     }
 
     public SessionView view() {

@@ -66,7 +66,7 @@ public final class SessionManager implements AutoCloseable {
         this.sessionsDir = sessionsDir;
         this.slots = new Semaphore(config.maxSessions());
         this.ioThreads = Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("sk-io-", 0).factory());
-        this.shellOptions = new SessionShell.Options(config.outputWindowBytes(), config.killGrace());
+        this.shellOptions = new SessionShell.Options(config.outputWindowBytes(), config.execLogMaxBytes(), config.killGrace());
         this.reaper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("sk-reaper").factory());
         long every = config.reaperInterval().toMillis();
         reaper.scheduleWithFixedDelay(this::reap, every, every, TimeUnit.MILLISECONDS);
@@ -210,6 +210,7 @@ public final class SessionManager implements AutoCloseable {
                 log.warn("exec {} of session {} did not wind down", running.id(), s.id());
             }
         }
+        s.closeExecs();
         deleteDir(sessionsDir.resolve(s.id()));
         slots.release();
     }
