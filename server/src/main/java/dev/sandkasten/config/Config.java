@@ -1,5 +1,6 @@
 package dev.sandkasten.config;
 
+import dev.sandkasten.sandbox.SeccompProfile;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -34,6 +35,10 @@ public record Config(
         double cpuLimit,
         int sandboxUid,
         String sandboxHostname,
+        SeccompProfile seccompProfile,
+        int openFilesLimit,
+        long fileSizeLimitBytes,
+        long tmpfsSizeBytes,
         long maxBodyBytes,
         Duration reaperInterval) {
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Files;
+import dev.sandkasten.sandbox.SeccompProfile;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -48,6 +49,10 @@ public final class ConfigLoader {
         DEFAULTS.put("cpu_limit", "1");
         DEFAULTS.put("sandbox_uid", "100000");
         DEFAULTS.put("sandbox_hostname", "sandbox");
+        DEFAULTS.put("seccomp_profile", "default");
+        DEFAULTS.put("open_files_limit", "4096");
+        DEFAULTS.put("file_size_limit", "4GiB");
+        DEFAULTS.put("tmpfs_size", "512MiB");
         DEFAULTS.put("max_body_bytes", "8MiB");
         DEFAULTS.put("reaper_interval_ms", "1000");
     }
@@ -136,6 +141,9 @@ public final class ConfigLoader {
         if (!hostname.matches("[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?")) {
             throw new ConfigException("sandbox_hostname must be a valid host name");
         }
+        String profileName = v.get("seccomp_profile").trim();
+        SeccompProfile seccomp = SeccompProfile.fromWire(profileName).orElseThrow(() ->
+                new ConfigException("seccomp_profile must be none, default or strict, not '" + profileName + "'"));
         return new Config(host, port, data, key.isEmpty() ? Optional.empty() : Optional.of(key),
                 v.get("default_image").trim(), ttl, maxTtl,
                 (int) integer(v, "max_sessions", 1, 1_000_000),
@@ -154,6 +162,10 @@ public final class ConfigLoader {
                 cpus,
                 (int) integer(v, "sandbox_uid", 1, Integer.MAX_VALUE),
                 hostname,
+                seccomp,
+                (int) integer(v, "open_files_limit", 64, 1 << 20),
+                size(v, "file_size_limit", 1L << 20, 1L << 50),
+                size(v, "tmpfs_size", 1L << 20, 1L << 50),
                 size(v, "max_body_bytes", 64 * 1024, 1L << 30),
                 Duration.ofMillis(integer(v, "reaper_interval_ms", 10, 3_600_000)));
     }

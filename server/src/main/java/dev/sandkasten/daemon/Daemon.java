@@ -1,6 +1,7 @@
 package dev.sandkasten.daemon;
 
 import dev.sandkasten.api.HttpApi;
+import dev.sandkasten.api.TransportErrors;
 import dev.sandkasten.cgroup.CgroupDriver;
 import dev.sandkasten.cgroup.CgroupLayout;
 import dev.sandkasten.config.Config;
@@ -9,6 +10,7 @@ import dev.sandkasten.sandbox.Image;
 import dev.sandkasten.sandbox.ImageCatalog;
 import dev.sandkasten.sandbox.RootfsLayout;
 import dev.sandkasten.sandbox.SandboxLauncher;
+import dev.sandkasten.sandbox.ProcessLimits;
 import dev.sandkasten.sandbox.SandboxSettings;
 import dev.sandkasten.session.SessionManager;
 import io.helidon.webserver.WebServer;
@@ -57,8 +59,9 @@ public final class Daemon implements AutoCloseable {
         cgroups.removeStale();
         log.info("cgroups: {}", layout.describe());
 
-        SandboxSettings settings = new SandboxSettings(config.dataDir(), config.sandboxUid(), config.sandboxHostname());
-        deleteStaleSessions(settings.sessionsDir());
+        SandboxSettings settings = new SandboxSettings(config.dataDir(), config.sandboxUid(), config.sandboxHostname(),
+                config.seccompProfile(),
+                new ProcessLimits(config.openFilesLimit(), config.fileSizeLimitBytes(), config.tmpfsSizeBytes()));
         new RootfsLayout(settings).write();
         ImageCatalog images = ImageCatalog.builtIn();
         for (String name : images.names()) {
@@ -66,8 +69,10 @@ public final class Daemon implements AutoCloseable {
             List<String> missing = ImageCatalog.missingPrograms(image);
             if (!missing.isEmpty()) log.warn("image {} lacks {} on this host", name, missing);
         }
-        SandboxLauncher launcher = new SandboxLauncher(settings, cgroups, programs.bwrap(), programs.setpriv());
+        SandboxLauncher launcher = new SandboxLauncher(settings, cgroups, programs.bwrap(), programs.setpriv(),
+                programs.prlimit());
         SessionManager sessions = new SessionManager(config, images, launcher, settings.sessionsDir());
+        sessions.recoverLost();
         HttpApi api = new HttpApi(config, sessions, key.key());
         WebServer server;
         try {
@@ -75,6 +80,7 @@ public final class Daemon implements AutoCloseable {
                     .host(config.listenHost())
                     .port(config.listenPort())
                     .maxPayloadSize(config.maxBodyBytes())
+                    .directHandlers(TransportErrors.handlers())
                     .routing(api::routing)
                     .build()
                     .start();
@@ -118,20 +124,6 @@ public final class Daemon implements AutoCloseable {
             return dir;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create data directory " + dir, e);
-        }
-    }
-
-    private static void deleteStaleSessions(Path sessionsDir) {
-        if (!Files.isDirectory(sessionsDir)) return;
-        try (var dirs = Files.list(sessionsDir)) {
-            for (Path d : dirs.toList()) {
-                log.info("removing leftover session directory {}", d.getFileName());
-                try (var walk = Files.walk(d)) {
-                    for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-                }
-            }
-        } catch (IOException e) {
-            log.warn("could not remove leftover sessions: {}", e.toString());
         }
     }
 

@@ -19,12 +19,12 @@ final class Prerequisites {
 
     private Prerequisites() {}
 
-    record Programs(String bwrap, String setpriv) {}
+    record Programs(String bwrap, String setpriv, String prlimit) {}
 
     static Programs ensure(boolean root) {
         List<String> missing = new ArrayList<>();
         if (find("bwrap").isEmpty()) missing.add("bubblewrap");
-        if (find("setpriv").isEmpty()) missing.add("util-linux");
+        if (find("setpriv").isEmpty() || find("prlimit").isEmpty()) missing.add("util-linux");
         if (!pythonReady()) missing.addAll(List.of("python3", "python3-pip", "python3-venv"));
         if (!missing.isEmpty()) {
             String cmd = "apt-get install -y --no-install-recommends " + String.join(" ", missing);
@@ -39,7 +39,7 @@ final class Prerequisites {
                         + "); install them with: sudo " + cmd);
             }
         }
-        return new Programs(find("bwrap").orElseThrow(), find("setpriv").orElseThrow());
+        return new Programs(find("bwrap").orElseThrow(), find("setpriv").orElseThrow(), find("prlimit").orElseThrow());
     }
 
     private static boolean pythonReady() {

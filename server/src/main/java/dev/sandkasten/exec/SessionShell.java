@@ -82,10 +82,8 @@ public final class SessionShell implements AutoCloseable {
     private long fifosReady;
     /** ... and below this once the refill in flight is done. */
     private long fifosPlanned;
-    private CompletableFuture<Void> refill = CompletableFuture.completedFuture(null);
-    /** Guards starting a refill against {@link #close()}: no FIFO may appear while the session's directory is removed. */
-    private final Object refillLock = new Object();
-    private boolean closing;
+    private final Object fifoLock = new Object();
+    private volatile CompletableFuture<Void> refill = CompletableFuture.completedFuture(null);
 
     private SessionShell(Sandbox sandbox, SandboxLauncher launcher, ExecutorService ioThreads, Options options) {
         this.sandbox = sandbox;
@@ -400,8 +398,8 @@ public final class SessionShell implements AutoCloseable {
         if (refill.isDone() && !refill.isCompletedExceptionally()) fifosReady = fifosPlanned;
         if (n + FIFO_BATCH / 4 >= fifosPlanned && refill.isDone()) {
             long from = fifosPlanned;
-            synchronized (refillLock) {
-                if (closing) throw new IOException("the session is closing");
+            synchronized (fifoLock) {
+                if (isLost()) throw new IOException("the sandbox is closing");
                 fifosPlanned += FIFO_BATCH;
                 refill = CompletableFuture.runAsync(() -> {
                     try {
@@ -446,18 +444,19 @@ public final class SessionShell implements AutoCloseable {
         if (worker != null) worker.interrupt();
         Exec r = running;
         if (r != null) r.output().close();
-        CompletableFuture<Void> inFlight;
-        synchronized (refillLock) {
-            closing = true;
-            inFlight = refill;
-        }
         sandbox.close();
+        // A FIFO batch still being made would refill the control directory while the caller
+        // removes it; mkfifo is quick, so wait for it. No new batch starts once lost is set.
+        CompletableFuture<Void> pending;
+        synchronized (fifoLock) {
+            pending = refill;
+        }
         try {
-            inFlight.get(10, TimeUnit.SECONDS);
+            pending.handle((ok, e) -> null).get(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            // failed or stuck: either way it makes no more FIFOs that matter
+            log.warn("FIFO refill of sandbox {} did not finish: {}", sandbox.name(), e.toString());
         }
     }
 

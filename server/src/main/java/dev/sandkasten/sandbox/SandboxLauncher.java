@@ -24,19 +24,23 @@ import org.slf4j.LoggerFactory;
  */
 public final class SandboxLauncher {
     private static final Logger log = LoggerFactory.getLogger(SandboxLauncher.class);
+    /** The descriptor the launch script opens the seccomp program on for bubblewrap. */
+    private static final int SECCOMP_FD = 9;
 
     private final SandboxSettings settings;
     private final CgroupDriver cgroups;
     private final String bwrap;
     private final String setpriv;
+    private final String prlimit;
     private final ExecutorService spawner =
             Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("sk-spawner").factory());
 
-    public SandboxLauncher(SandboxSettings settings, CgroupDriver cgroups, String bwrap, String setpriv) {
+    public SandboxLauncher(SandboxSettings settings, CgroupDriver cgroups, String bwrap, String setpriv, String prlimit) {
         this.settings = settings;
         this.cgroups = cgroups;
         this.bwrap = bwrap;
         this.setpriv = setpriv;
+        this.prlimit = prlimit;
     }
 
     /**
@@ -75,6 +79,9 @@ public final class SandboxLauncher {
             script.append('\n');
             script.append("exec");
             for (String arg : command(spec, controlDir, workspace)) script.append(' ').append(Shell.quote(arg));
+            if (settings.seccomp() != SeccompProfile.NONE) {
+                script.append(' ').append(SECCOMP_FD).append('<').append(Shell.quote(settings.seccompFilter().toString()));
+            }
             script.append('\n');
 
             ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", script.toString());
@@ -110,7 +117,11 @@ public final class SandboxLauncher {
 
     private List<String> command(SandboxSpec spec, Path controlDir, Path workspace) {
         int inner = SandboxSettings.INNER_UID;
+        ProcessLimits limits = settings.processLimits();
+        String tmpfsSize = Long.toString(limits.tmpfsBytes());
         List<String> c = new ArrayList<>(List.of(
+                // Root sets both soft and hard limits here; the sandbox cannot raise them later.
+                prlimit, "--nofile=" + limits.openFiles(), "--fsize=" + limits.fileSizeBytes(), "--",
                 setpriv, "--reuid=" + settings.hostUid(), "--regid=" + settings.hostUid(), "--clear-groups",
                 "--no-new-privs", "--",
                 bwrap,
@@ -126,15 +137,16 @@ public final class SandboxLauncher {
                 c.addAll(List.of("--ro-bind", host.toString(), "/" + dir));
             }
         }
+        if (settings.seccomp() != SeccompProfile.NONE) c.addAll(List.of("--seccomp", Integer.toString(SECCOMP_FD)));
         c.addAll(List.of(
                 "--ro-bind", settings.etcDir().toString(), "/etc",
                 "--proc", "/proc",
                 "--dev", "/dev",
-                "--tmpfs", "/dev/shm",
-                "--tmpfs", "/tmp",
+                "--size", tmpfsSize, "--tmpfs", "/dev/shm",
+                "--size", tmpfsSize, "--tmpfs", "/tmp",
                 // A writable /var for logs and caches, as programs expect; memory, so it counts
                 // against the session's limit and vanishes with it.
-                "--tmpfs", "/var",
+                "--size", tmpfsSize, "--tmpfs", "/var",
                 "--dir", "/var/tmp",
                 "--dir", "/var/log",
                 "--dir", "/var/cache",

@@ -94,6 +94,11 @@ public final class SessionManager implements AutoCloseable {
             SessionShell shell = SessionShell.start(new SandboxSpec(id, image, spec.env(), limits, network),
                     launcher, ioThreads, shellOptions);
             Session session = new Session(id, image.name(), ttl, spec.labels(), shell, config.execHistory());
+            try {
+                SessionRecord.save(sessionsDir.resolve(id), session.view());
+            } catch (IOException e) {
+                log.warn("could not write the record of session {}; after a restart it will be unknown: {}", id, e.toString());
+            }
             live.put(id, session);
             shell.lost().thenRun(() -> onLost(session));
             return session;
@@ -128,6 +133,27 @@ public final class SessionManager implements AutoCloseable {
                     "session " + id + " is " + t.status().wireName());
         }
         throw new SessionException(SessionException.Reason.NOT_FOUND, "session " + id + " not found");
+    }
+
+    /**
+     * Called once at start: every session directory left by an earlier run belongs to a session
+     * whose sandbox died with that run. Each is remembered as {@code lost} (so clients get 410,
+     * not 404) and its directory removed. Returns how many there were.
+     */
+    public int recoverLost() {
+        if (!Files.isDirectory(sessionsDir)) return 0;
+        int n = 0;
+        try (var dirs = Files.list(sessionsDir)) {
+            for (Path d : dirs.toList()) {
+                SessionRecord.loadAsLost(d, Instant.now()).ifPresent(this::remember);
+                deleteDir(d);
+                n++;
+            }
+        } catch (IOException e) {
+            log.warn("could not list leftover sessions: {}", e.toString());
+        }
+        if (n > 0) log.info("{} session(s) from an earlier run are lost (their sandboxes ended with it)", n);
+        return n;
     }
 
     /** A session's snapshot, live or recently ended. */
