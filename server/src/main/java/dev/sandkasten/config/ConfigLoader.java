@@ -39,9 +39,12 @@ public final class ConfigLoader {
         DEFAULTS.put("chunk_size", "16KiB");
         DEFAULTS.put("max_chunk_size", "1MiB");
         DEFAULTS.put("output_window_bytes", "1MiB");
+        DEFAULTS.put("exec_log_max_bytes", "64MiB");
         DEFAULTS.put("heartbeat_ms", "15000");
         DEFAULTS.put("disconnect_grace_ms", "3000");
+        DEFAULTS.put("max_detach_grace_ms", "600000");
         DEFAULTS.put("kill_grace_ms", "2000");
+        DEFAULTS.put("exec_history", "100");
         DEFAULTS.put("memory_limit", "1GiB");
         DEFAULTS.put("pids_limit", "512");
         DEFAULTS.put("cpu_limit", "1");
@@ -119,6 +122,16 @@ public final class ConfigLoader {
         int chunk = (int) size(v, "chunk_size", 1, 64L << 20);
         int maxChunk = (int) size(v, "max_chunk_size", 1, 64L << 20);
         if (chunk > maxChunk) throw new ConfigException("chunk_size must not exceed max_chunk_size");
+        long window = size(v, "output_window_bytes", 64 * 1024, 1L << 30);
+        long logMax = size(v, "exec_log_max_bytes", 4L << 20, 1L << 40);
+        if (logMax < 4 * window) {
+            throw new ConfigException("exec_log_max_bytes must be at least four times output_window_bytes");
+        }
+        Duration grace = Duration.ofMillis(integer(v, "disconnect_grace_ms", 0, 3_600_000));
+        Duration maxGrace = Duration.ofMillis(integer(v, "max_detach_grace_ms", 0, 86_400_000));
+        if (grace.compareTo(maxGrace) > 0) {
+            throw new ConfigException("disconnect_grace_ms must not exceed max_detach_grace_ms");
+        }
         double cpus;
         try {
             cpus = Double.parseDouble(v.get("cpu_limit").trim());
@@ -149,10 +162,13 @@ public final class ConfigLoader {
                 timeout, maxTimeout,
                 (int) size(v, "max_output_bytes", 1024, 256L << 20),
                 chunk, maxChunk,
-                size(v, "output_window_bytes", 64 * 1024, 1L << 30),
+                window,
+                logMax,
                 Duration.ofMillis(integer(v, "heartbeat_ms", 100, 3_600_000)),
-                Duration.ofMillis(integer(v, "disconnect_grace_ms", 0, 3_600_000)),
+                grace,
+                maxGrace,
                 Duration.ofMillis(integer(v, "kill_grace_ms", 100, 600_000)),
+                (int) integer(v, "exec_history", 1, 10_000),
                 size(v, "memory_limit", 16L << 20, 1L << 50),
                 (int) integer(v, "pids_limit", 8, 4_194_304),
                 cpus,

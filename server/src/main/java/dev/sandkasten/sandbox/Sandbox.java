@@ -20,16 +20,18 @@ public final class Sandbox implements AutoCloseable {
     private final Process process;
     private final OutputStream shellInput;
     private final Path controlDir;
+    private final Path outputDir;
     private final Path logFile;
     private final SessionCgroup cgroup;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private final java.util.List<Process> helpers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    Sandbox(String name, Process process, Path controlDir, Path logFile, SessionCgroup cgroup) {
+    Sandbox(String name, Process process, Path controlDir, Path outputDir, Path logFile, SessionCgroup cgroup) {
         this.name = name;
         this.process = process;
         this.shellInput = process.getOutputStream();
         this.controlDir = controlDir;
+        this.outputDir = outputDir;
         this.logFile = logFile;
         this.cgroup = cgroup;
     }
@@ -41,6 +43,14 @@ public final class Sandbox implements AutoCloseable {
     /** Host path of the control directory (FIFOs and command files). */
     public Path controlDir() {
         return controlDir;
+    }
+
+    /**
+     * Host directory for the commands' output logs: root-only and mounted nowhere, so nothing in
+     * the sandbox can read or change them; removed with the session.
+     */
+    public Path outputDir() {
+        return outputDir;
     }
 
     /** Bubblewrap's own diagnostics from start-up, for the daemon's log only. */

@@ -56,6 +56,7 @@ public final class SandboxLauncher {
     public Sandbox launch(SandboxSpec spec, List<String> initialFifos) {
         Path sessionDir = settings.sessionsDir().resolve(spec.name());
         Path controlDir = sessionDir.resolve("ctl");
+        Path outputDir = sessionDir.resolve("output");
         Path workspace = sessionDir.resolve("workspace");
         Path logFile = sessionDir.resolve("sandbox.log");
         SessionCgroup cgroup = null;
@@ -63,6 +64,8 @@ public final class SandboxLauncher {
             Files.createDirectories(controlDir);
             Files.setPosixFilePermissions(sessionDir, PosixFilePermissions.fromString("rwx--x--x"));
             Files.setPosixFilePermissions(controlDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.createDirectories(outputDir);
+            Files.setPosixFilePermissions(outputDir, PosixFilePermissions.fromString("rwx------"));
             Files.createDirectories(workspace);
             Files.setAttribute(workspace, "unix:uid", settings.hostUid());
             Files.setAttribute(workspace, "unix:gid", settings.hostUid());
@@ -92,7 +95,7 @@ public final class SandboxLauncher {
             pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
             pb.redirectError(logFile.toFile());
             Process process = start(pb);
-            return new Sandbox(spec.name(), process, controlDir, logFile, cgroup);
+            return new Sandbox(spec.name(), process, controlDir, outputDir, logFile, cgroup);
         } catch (IOException | RuntimeException e) {
             if (cgroup != null) cgroup.destroy();
             log.error("sandbox {} failed to launch", spec.name(), e);

@@ -4,6 +4,7 @@ import dev.sandkasten.cgroup.CgroupLimits;
 import dev.sandkasten.cgroup.CgroupStats;
 import dev.sandkasten.config.Config;
 import dev.sandkasten.exec.Exec;
+import dev.sandkasten.exec.ExecInfo;
 import dev.sandkasten.exec.ExecRequest;
 import dev.sandkasten.exec.SessionShell;
 import dev.sandkasten.sandbox.Image;
@@ -65,7 +66,7 @@ public final class SessionManager implements AutoCloseable {
         this.sessionsDir = sessionsDir;
         this.slots = new Semaphore(config.maxSessions());
         this.ioThreads = Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("sk-io-", 0).factory());
-        this.shellOptions = new SessionShell.Options(config.outputWindowBytes(), config.killGrace());
+        this.shellOptions = new SessionShell.Options(config.outputWindowBytes(), config.execLogMaxBytes(), config.killGrace());
         this.reaper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("sk-reaper").factory());
         long every = config.reaperInterval().toMillis();
         reaper.scheduleWithFixedDelay(this::reap, every, every, TimeUnit.MILLISECONDS);
@@ -94,7 +95,7 @@ public final class SessionManager implements AutoCloseable {
             CgroupLimits limits = new CgroupLimits(config.memoryLimitBytes(), config.pidsLimit(), config.cpuLimit());
             SessionShell shell = SessionShell.start(new SandboxSpec(id, image, spec.env(), limits, network),
                     launcher, ioThreads, shellOptions);
-            Session session = new Session(id, image.name(), ttl, spec.labels(), shell);
+            Session session = new Session(id, image.name(), ttl, spec.labels(), shell, config.execHistory());
             try {
                 SessionRecord.save(sessionsDir.resolve(id), session.view());
             } catch (IOException e) {
@@ -185,10 +186,26 @@ public final class SessionManager implements AutoCloseable {
     }
 
     public void cancel(String id, String execId) {
-        Session s = get(id);
-        Exec exec = s.activeExec(execId).orElseThrow(() -> new SessionException(SessionException.Reason.EXEC_NOT_FOUND,
-                "exec " + execId + " is not running in session " + id));
+        Exec exec = findExec(id, execId);
+        if (exec.isDone()) {
+            throw new SessionException(SessionException.Reason.EXEC_FINISHED, "exec " + execId + " has already ended ("
+                    + exec.info().state().wireName() + "); there is nothing to cancel");
+        }
         exec.cancel("cancelled by request");
+    }
+
+    /** A queued, running or recently finished exec of a session; throws EXEC_NOT_FOUND if there is none. */
+    public Exec findExec(String id, String execId) {
+        return get(id).exec(execId).orElseThrow(() -> new SessionException(SessionException.Reason.EXEC_NOT_FOUND,
+                "exec " + execId + " not found in session " + id + " (finished execs are kept for the last "
+                        + config.execHistory() + " commands)"));
+    }
+
+    /** Snapshots of a session's queued, running and recently finished execs, oldest first. */
+    public List<ExecInfo> execs(String id) {
+        List<ExecInfo> out = new ArrayList<>();
+        for (Exec e : get(id).execs()) out.add(e.info());
+        return out;
     }
 
     public CgroupStats stats(String id) {
@@ -221,6 +238,7 @@ public final class SessionManager implements AutoCloseable {
                 log.warn("exec {} of session {} did not wind down", running.id(), s.id());
             }
         }
+        s.closeExecs();
         deleteDir(sessionsDir.resolve(s.id()));
         slots.release();
     }
