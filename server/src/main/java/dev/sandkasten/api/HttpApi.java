@@ -46,7 +46,8 @@ public final class HttpApi {
     }
 
     public void routing(HttpRouting.Builder r) {
-        r.addFilter(new Auth(apiKey))
+        r.addFilter(new Cors(config.corsOrigins()))
+                .addFilter(new Auth(apiKey))
                 .get("/healthz", (req, res) -> {
                     ObjectNode n = Json.object();
                     n.put("status", "ok");

@@ -38,6 +38,7 @@ public record Config(
         String sandboxHostname,
         SeccompProfile seccompProfile,
         java.util.Set<NetworkMode> networkModes,
+        java.util.Set<String> corsOrigins,
         int openFilesLimit,
         long fileSizeLimitBytes,
         long tmpfsSizeBytes,

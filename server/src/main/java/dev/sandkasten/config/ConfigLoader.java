@@ -52,6 +52,7 @@ public final class ConfigLoader {
         DEFAULTS.put("sandbox_hostname", "sandbox");
         DEFAULTS.put("seccomp_profile", "default");
         DEFAULTS.put("network_modes", "none");
+        DEFAULTS.put("cors_origins", "");
         DEFAULTS.put("open_files_limit", "4096");
         DEFAULTS.put("file_size_limit", "4GiB");
         DEFAULTS.put("tmpfs_size", "512MiB");
@@ -176,11 +177,25 @@ public final class ConfigLoader {
                 hostname,
                 seccomp,
                 java.util.Set.copyOf(networkModes),
+                corsOrigins(v.get("cors_origins")),
                 (int) integer(v, "open_files_limit", 64, 1 << 20),
                 size(v, "file_size_limit", 1L << 20, 1L << 50),
                 size(v, "tmpfs_size", 1L << 20, 1L << 50),
                 size(v, "max_body_bytes", 64 * 1024, 1L << 30),
                 Duration.ofMillis(integer(v, "reaper_interval_ms", 10, 3_600_000)));
+    }
+
+    private static java.util.Set<String> corsOrigins(String list) {
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        for (String o : list.split(",")) {
+            String origin = o.trim();
+            if (origin.isEmpty()) continue;
+            if (!origin.equals("*") && !origin.matches("https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")) {
+                throw new ConfigException("cors_origins entry '" + origin + "' must look like https://host[:port] (or *)");
+            }
+            out.add(origin);
+        }
+        return java.util.Set.copyOf(out);
     }
 
     static Path defaultDataDir(Map<String, String> env) {
