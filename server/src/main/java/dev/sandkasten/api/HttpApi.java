@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sandkasten.cgroup.CgroupStats;
 import dev.sandkasten.config.Config;
 import dev.sandkasten.exec.Exec;
+import dev.sandkasten.files.FileException;
+import dev.sandkasten.files.FileStore;
 import dev.sandkasten.session.SessionException;
 import dev.sandkasten.session.SessionManager;
 import dev.sandkasten.session.SessionSpec;
@@ -34,13 +36,15 @@ public final class HttpApi {
     private final String apiKey;
     private final BlockingExec blocking;
     private final StreamingExec streaming;
+    private final FilesApi files;
 
-    public HttpApi(Config config, SessionManager sessions, String apiKey) {
+    public HttpApi(Config config, SessionManager sessions, FileStore fileStore, String apiKey) {
         this.config = config;
         this.sessions = sessions;
         this.apiKey = apiKey;
         this.blocking = new BlockingExec(config.maxOutputBytes());
         this.streaming = new StreamingExec(config.heartbeat(), PROBE, config.disconnectGrace());
+        this.files = new FilesApi(config, sessions, fileStore);
     }
 
     public void routing(HttpRouting.Builder r) {
@@ -57,12 +61,14 @@ public final class HttpApi {
                 .get("/v1/sessions/{id}/stats", this::stats)
                 .post("/v1/sessions/{id}/exec", this::execBlocking)
                 .post("/v1/sessions/{id}/exec/stream", this::execStream)
-                .delete("/v1/sessions/{id}/execs/{execId}", this::cancelExec)
-                .any((req, res) -> {
+                .delete("/v1/sessions/{id}/execs/{execId}", this::cancelExec);
+        files.routing(r);
+        r.any((req, res) -> {
                     throw ApiError.notFound("no route for " + req.prologue().method().text() + " "
                             + req.path().path()).exception();
                 })
                 .error(ApiException.class, (req, res, e) -> sendError(res, e.error()))
+                .error(FileException.class, (req, res, e) -> sendError(res, FilesApi.map(e)))
                 .error(SessionException.class, (req, res, e) -> sendError(res, map(e)))
                 .error(SandboxStartException.class, (req, res, e) ->
                         sendError(res, new ApiError(503, "UNAVAILABLE", e.getMessage() + "; see the daemon log")))

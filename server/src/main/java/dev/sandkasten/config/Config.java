@@ -32,7 +32,9 @@ public record Config(
         int sandboxUid,
         String sandboxHostname,
         long maxBodyBytes,
-        Duration reaperInterval) {
+        Duration reaperInterval,
+        long maxFileBytes,
+        long maxReadBytes) {
 
     /** True if the listen address is only reachable from this machine. */
     public boolean listensOnLoopback() {

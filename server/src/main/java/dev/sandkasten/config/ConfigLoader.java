@@ -47,6 +47,8 @@ public final class ConfigLoader {
         DEFAULTS.put("sandbox_hostname", "sandbox");
         DEFAULTS.put("max_body_bytes", "8MiB");
         DEFAULTS.put("reaper_interval_ms", "1000");
+        DEFAULTS.put("max_file_bytes", "2GiB");
+        DEFAULTS.put("max_read_bytes", "16MiB");
     }
 
     private ConfigLoader() {}
@@ -139,7 +141,9 @@ public final class ConfigLoader {
                 (int) integer(v, "sandbox_uid", 1, Integer.MAX_VALUE),
                 hostname,
                 size(v, "max_body_bytes", 64 * 1024, 1L << 30),
-                Duration.ofMillis(integer(v, "reaper_interval_ms", 10, 3_600_000)));
+                Duration.ofMillis(integer(v, "reaper_interval_ms", 10, 3_600_000)),
+                size(v, "max_file_bytes", 1, 1L << 50),
+                size(v, "max_read_bytes", 1, 256L << 20));
     }
 
     static Path defaultDataDir(Map<String, String> env) {

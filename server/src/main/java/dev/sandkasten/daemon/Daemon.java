@@ -8,6 +8,8 @@ import dev.sandkasten.config.ConfigException;
 import dev.sandkasten.sandbox.Image;
 import dev.sandkasten.sandbox.ImageCatalog;
 import dev.sandkasten.sandbox.RootfsLayout;
+import dev.sandkasten.files.FileStore;
+import dev.sandkasten.sandbox.FileHelper;
 import dev.sandkasten.sandbox.SandboxLauncher;
 import dev.sandkasten.sandbox.SandboxSettings;
 import dev.sandkasten.session.SessionManager;
@@ -68,13 +70,14 @@ public final class Daemon implements AutoCloseable {
         }
         SandboxLauncher launcher = new SandboxLauncher(settings, cgroups, programs.bwrap(), programs.setpriv());
         SessionManager sessions = new SessionManager(config, images, launcher, settings.sessionsDir());
-        HttpApi api = new HttpApi(config, sessions, key.key());
+        FileStore files = new FileStore(new FileHelper(settings, programs.bwrap(), programs.setpriv()));
+        HttpApi api = new HttpApi(config, sessions, files, key.key());
         WebServer server;
         try {
             server = WebServer.builder()
                     .host(config.listenHost())
                     .port(config.listenPort())
-                    .maxPayloadSize(config.maxBodyBytes())
+                    .maxPayloadSize(Math.max(config.maxBodyBytes(), config.maxFileBytes() + (1L << 20)))
                     .routing(api::routing)
                     .build()
                     .start();

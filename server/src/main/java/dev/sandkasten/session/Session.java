@@ -68,7 +68,7 @@ public final class Session {
         return !active.isEmpty();
     }
 
-    private void touch() {
+    void touch() {
         Instant now = Instant.now();
         lastActivity = now;
         expiresAt = now.plus(ttl);

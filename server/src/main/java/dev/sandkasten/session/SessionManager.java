@@ -129,6 +129,19 @@ public final class SessionManager implements AutoCloseable {
         throw new SessionException(SessionException.Reason.NOT_FOUND, "session " + id + " not found");
     }
 
+    /**
+     * The host directory of a running session's /workspace, for the file routes (which never open
+     * it themselves; see {@code FileStore}). Throws like {@link #get} for a session that is not running.
+     */
+    public Path workspaceDir(String id) {
+        Session s = get(id);
+        if (s.status() != SessionStatus.RUNNING) {
+            throw new SessionException(SessionException.Reason.GONE, "session " + id + " is " + s.status().wireName());
+        }
+        s.touch();
+        return sessionsDir.resolve(id).resolve("workspace");
+    }
+
     /** A session's snapshot, live or recently ended. */
     public SessionView view(String id) {
         Session s = live.get(id);

@@ -1,0 +1,227 @@
+package dev.sandkasten.api;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sandkasten.config.Config;
+import dev.sandkasten.files.FileException;
+import dev.sandkasten.files.FilePath;
+import dev.sandkasten.files.FileStore;
+import dev.sandkasten.session.SessionManager;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URLConnection;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The file routes of a session: the contract's write and read, and ours (raw upload and
+ * download, list, stat, mkdir, delete). Paths are checked by {@link FilePath}; the I/O runs in
+ * {@link FileStore}'s helper sandboxes.
+ */
+final class FilesApi {
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
+    private final Config config;
+    private final SessionManager sessions;
+    private final FileStore store;
+
+    FilesApi(Config config, SessionManager sessions, FileStore store) {
+        this.config = config;
+        this.sessions = sessions;
+        this.store = store;
+    }
+
+    void routing(HttpRouting.Builder r) {
+        r.post("/v1/sessions/{id}/fs/write", this::write)
+                .get("/v1/sessions/{id}/fs/read", this::read)
+                .get("/v1/sessions/{id}/fs/raw", this::download)
+                .put("/v1/sessions/{id}/fs/raw", this::upload)
+                .get("/v1/sessions/{id}/fs/list", this::list)
+                .get("/v1/sessions/{id}/fs/stat", this::stat)
+                .post("/v1/sessions/{id}/fs/mkdir", this::mkdir)
+                .delete("/v1/sessions/{id}/fs", this::delete);
+    }
+
+    static ApiError map(FileException e) {
+        return switch (e.reason()) {
+            case NOT_FOUND -> ApiError.notFound(e.getMessage());
+            case INVALID -> ApiError.invalid(e.getMessage());
+            case TOO_LARGE -> ApiError.tooLarge(e.getMessage());
+            // The path exists but its state prevents the operation (read-only, permission, a link
+            // leading outside the workspace view): the request was well formed, the target is not.
+            case FAILED -> new ApiError(409, "CONFLICT", e.getMessage());
+        };
+    }
+
+    private Path workspace(ServerRequest req) {
+        String v = req.path().pathParameters().get("id");
+        if (!ID.matcher(v).matches()) throw ApiError.sessionNotFound("session not found").exception();
+        return sessions.workspaceDir(v);
+    }
+
+    private static String queryPath(ServerRequest req) {
+        Optional<String> p = req.query().first("path").asOptional();
+        if (p.isEmpty()) throw ApiError.invalid("query parameter path is required").exception();
+        return FilePath.normalise(p.get());
+    }
+
+    private void write(ServerRequest req, ServerResponse res) {
+        RequestBody body = RequestBody.read(req, config.maxBodyBytes());
+        String path = FilePath.normalise(body.text("path").orElseThrow(() -> ApiError.invalid("path is required").exception()));
+        Optional<String> text = body.text("text");
+        Optional<String> b64 = body.text("content_base64");
+        if (text.isPresent() == b64.isPresent()) {
+            throw ApiError.invalid("send exactly one of text and content_base64").exception();
+        }
+        byte[] bytes;
+        if (text.isPresent()) {
+            bytes = text.get().getBytes(StandardCharsets.UTF_8);
+        } else {
+            try {
+                bytes = Base64.getDecoder().decode(b64.get());
+            } catch (IllegalArgumentException e) {
+                throw ApiError.invalid("content_base64 is not valid base64").exception();
+            }
+        }
+        Path ws = workspace(req);
+        long n = store.write(ws, path, new ByteArrayInputStream(bytes), config.maxFileBytes());
+        ObjectNode out = Json.object();
+        out.put("ok", true);
+        out.put("path", path);
+        out.put("size", n);
+        Json.send(res, 200, out);
+    }
+
+    private void read(ServerRequest req, ServerResponse res) {
+        String path = queryPath(req);
+        long max = config.maxReadBytes();
+        Optional<String> mb = req.query().first("max_bytes").asOptional();
+        if (mb.isPresent()) {
+            try {
+                max = Long.parseLong(mb.get());
+            } catch (NumberFormatException e) {
+                throw ApiError.invalid("max_bytes must be an integer").exception();
+            }
+            if (max < 0) throw ApiError.invalid("max_bytes must not be negative").exception();
+            if (max > config.maxReadBytes()) {
+                throw ApiError.tooLarge("max_bytes must be at most " + config.maxReadBytes()
+                        + "; download larger files with GET .../fs/raw").exception();
+            }
+        }
+        Path ws = workspace(req);
+        FileStore.Content c = store.read(ws, path, max);
+        if (mb.isEmpty() && c.size() > max) {
+            throw ApiError.tooLarge(path + " is " + c.size() + " bytes, more than this route returns ("
+                    + max + "); pass max_bytes for the start of it, or download it with GET .../fs/raw").exception();
+        }
+        ObjectNode out = Json.object();
+        out.put("path", path);
+        out.put("content_base64", Base64.getEncoder().encodeToString(c.bytes()));
+        out.put("truncated", c.size() > c.bytes().length);
+        out.put("size", c.size());
+        Json.send(res, 200, out);
+    }
+
+    private void download(ServerRequest req, ServerResponse res) {
+        String path = queryPath(req);
+        Path ws = workspace(req);
+        try (FileStore.Download d = store.download(ws, path)) {
+            res.header(HeaderNames.CONTENT_TYPE, contentType(path));
+            res.header(HeaderNames.CONTENT_LENGTH, Long.toString(d.size()));
+            String name = path.substring(path.lastIndexOf('/') + 1);
+            res.header(HeaderNames.CONTENT_DISPOSITION, "attachment; filename=\"" + name.replaceAll("[^A-Za-z0-9._ -]", "_") + "\"");
+            try (OutputStream out = res.outputStream()) {
+                d.content().transferTo(out);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    private void upload(ServerRequest req, ServerResponse res) {
+        String path = queryPath(req);
+        Path ws = workspace(req);
+        long declared = req.headers().contentLength().orElse(-1L);
+        if (declared > config.maxFileBytes()) {
+            throw ApiError.tooLarge("file is larger than the limit of " + config.maxFileBytes() + " bytes").exception();
+        }
+        long n;
+        try (InputStream in = req.content().inputStream()) {
+            n = store.write(ws, path, in, config.maxFileBytes());
+        } catch (IOException e) {
+            throw ApiError.invalid("could not read the request body").exception();
+        }
+        ObjectNode out = Json.object();
+        out.put("ok", true);
+        out.put("path", path);
+        out.put("size", n);
+        Json.send(res, 200, out);
+    }
+
+    private void list(ServerRequest req, ServerResponse res) {
+        String path = req.query().first("path").asOptional().isPresent() ? queryPath(req) : FilePath.ROOT;
+        Path ws = workspace(req);
+        ArrayNode entries = Json.MAPPER.createArrayNode();
+        for (FileStore.Entry e : store.list(ws, path)) entries.add(entry(e));
+        ObjectNode out = Json.object();
+        out.put("path", path);
+        out.set("entries", entries);
+        Json.send(res, 200, out);
+    }
+
+    private void stat(ServerRequest req, ServerResponse res) {
+        String path = queryPath(req);
+        Json.send(res, 200, entry(store.stat(workspace(req), path)));
+    }
+
+    private void mkdir(ServerRequest req, ServerResponse res) {
+        RequestBody body = RequestBody.read(req, config.maxBodyBytes());
+        String path = FilePath.normalise(body.text("path").orElseThrow(() -> ApiError.invalid("path is required").exception()));
+        store.mkdir(workspace(req), path);
+        ObjectNode out = Json.object();
+        out.put("ok", true);
+        out.put("path", path);
+        Json.send(res, 200, out);
+    }
+
+    private void delete(ServerRequest req, ServerResponse res) {
+        String path = queryPath(req);
+        store.delete(workspace(req), path);
+        ObjectNode out = Json.object();
+        out.put("ok", true);
+        Json.send(res, 200, out);
+    }
+
+    private static ObjectNode entry(FileStore.Entry e) {
+        ObjectNode n = Json.object();
+        n.put("name", e.name());
+        n.put("path", e.path());
+        n.put("type", e.type());
+        n.put("size", e.size());
+        n.put("modified_at", e.modified().toString());
+        n.put("mode", String.format("%04o", e.mode()));
+        return n;
+    }
+
+    static String contentType(String path) {
+        String name = path.substring(path.lastIndexOf('/') + 1).toLowerCase(Locale.ROOT);
+        if (name.endsWith(".json")) return "application/json";
+        if (name.endsWith(".py") || name.endsWith(".md") || name.endsWith(".csv") || name.endsWith(".txt")
+                || name.endsWith(".log") || name.endsWith(".sh")) {
+            return name.endsWith(".csv") ? "text/csv; charset=utf-8" : "text/plain; charset=utf-8";
+        }
+        String guess = URLConnection.getFileNameMap().getContentTypeFor(name);
+        return guess != null ? guess : "application/octet-stream";
+    }
+}
