@@ -25,32 +25,48 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * The file routes of a session: the contract's write and read, and ours (raw upload and
- * download, list, stat, mkdir, delete). Paths are checked by {@link FilePath}; the I/O runs in
- * {@link FileStore}'s helper sandboxes.
+ * The file routes under a prefix ({@code /v1/sessions/{id}} or {@code /v1/workspaces/{id}}): the
+ * contract's write and read, and ours (raw upload and download, list, stat, mkdir, delete).
+ * Paths are checked by {@link FilePath}; the I/O runs in {@link FileStore}'s helper sandboxes.
  */
 final class FilesApi {
-    private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    /** Finds the host directory behind a request's {id}; {@code create} for routes that write. */
+    interface Resolver {
+        Path resolve(ServerRequest req, boolean create);
+    }
 
     private final Config config;
-    private final SessionManager sessions;
     private final FileStore store;
+    private final String prefix;
+    private final Resolver resolver;
 
-    FilesApi(Config config, SessionManager sessions, FileStore store) {
+    FilesApi(Config config, FileStore store, String prefix, Resolver resolver) {
         this.config = config;
-        this.sessions = sessions;
         this.store = store;
+        this.prefix = prefix;
+        this.resolver = resolver;
+    }
+
+    /** The resolver for session routes: the running session's /workspace. */
+    static Resolver sessions(SessionManager sessions) {
+        Pattern id = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+        return (req, create) -> {
+            String v = req.path().pathParameters().get("id");
+            if (!id.matcher(v).matches()) throw ApiError.sessionNotFound("session not found").exception();
+            return sessions.workspaceDir(v);
+        };
     }
 
     void routing(HttpRouting.Builder r) {
-        r.post("/v1/sessions/{id}/fs/write", this::write)
-                .get("/v1/sessions/{id}/fs/read", this::read)
-                .get("/v1/sessions/{id}/fs/raw", this::download)
-                .put("/v1/sessions/{id}/fs/raw", this::upload)
-                .get("/v1/sessions/{id}/fs/list", this::list)
-                .get("/v1/sessions/{id}/fs/stat", this::stat)
-                .post("/v1/sessions/{id}/fs/mkdir", this::mkdir)
-                .delete("/v1/sessions/{id}/fs", this::delete);
+        r.post(prefix + "/fs/write", this::write)
+                .post(prefix + "/fs/upload", this::multipartUpload)
+                .get(prefix + "/fs/read", this::read)
+                .get(prefix + "/fs/raw", this::download)
+                .put(prefix + "/fs/raw", this::upload)
+                .get(prefix + "/fs/list", this::list)
+                .get(prefix + "/fs/stat", this::stat)
+                .post(prefix + "/fs/mkdir", this::mkdir)
+                .delete(prefix + "/fs", this::delete);
     }
 
     static ApiError map(FileException e) {
@@ -65,15 +81,21 @@ final class FilesApi {
     }
 
     private Path workspace(ServerRequest req) {
-        String v = req.path().pathParameters().get("id");
-        if (!ID.matcher(v).matches()) throw ApiError.sessionNotFound("session not found").exception();
-        return sessions.workspaceDir(v);
+        return resolver.resolve(req, false);
+    }
+
+    private Path writableWorkspace(ServerRequest req) {
+        return resolver.resolve(req, true);
     }
 
     private static String queryPath(ServerRequest req) {
         Optional<String> p = req.query().first("path").asOptional();
         if (p.isEmpty()) throw ApiError.invalid("query parameter path is required").exception();
         return FilePath.normalise(p.get());
+    }
+
+    private void multipartUpload(ServerRequest req, ServerResponse res) {
+        throw new ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "multipart upload is not available yet; use PUT .../fs/raw?path=").exception();
     }
 
     private void write(ServerRequest req, ServerResponse res) {
@@ -94,7 +116,7 @@ final class FilesApi {
                 throw ApiError.invalid("content_base64 is not valid base64").exception();
             }
         }
-        Path ws = workspace(req);
+        Path ws = writableWorkspace(req);
         long n = store.write(ws, path, new ByteArrayInputStream(bytes), config.maxFileBytes());
         ObjectNode out = Json.object();
         out.put("ok", true);
@@ -151,7 +173,7 @@ final class FilesApi {
 
     private void upload(ServerRequest req, ServerResponse res) {
         String path = queryPath(req);
-        Path ws = workspace(req);
+        Path ws = writableWorkspace(req);
         long declared = req.headers().contentLength().orElse(-1L);
         if (declared > config.maxFileBytes()) {
             throw ApiError.tooLarge("file is larger than the limit of " + config.maxFileBytes() + " bytes").exception();
@@ -188,7 +210,7 @@ final class FilesApi {
     private void mkdir(ServerRequest req, ServerResponse res) {
         RequestBody body = RequestBody.read(req, config.maxBodyBytes());
         String path = FilePath.normalise(body.text("path").orElseThrow(() -> ApiError.invalid("path is required").exception()));
-        store.mkdir(workspace(req), path);
+        store.mkdir(writableWorkspace(req), path);
         ObjectNode out = Json.object();
         out.put("ok", true);
         out.put("path", path);

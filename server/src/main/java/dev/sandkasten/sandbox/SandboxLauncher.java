@@ -48,17 +48,19 @@ public final class SandboxLauncher {
     public Sandbox launch(SandboxSpec spec, List<String> initialFifos) {
         Path sessionDir = settings.sessionsDir().resolve(spec.name());
         Path controlDir = sessionDir.resolve("ctl");
-        Path workspace = sessionDir.resolve("workspace");
+        Path workspace = spec.workspace().orElse(sessionDir.resolve("workspace"));
         Path logFile = sessionDir.resolve("sandbox.log");
         SessionCgroup cgroup = null;
         try {
             Files.createDirectories(controlDir);
             Files.setPosixFilePermissions(sessionDir, PosixFilePermissions.fromString("rwx--x--x"));
             Files.setPosixFilePermissions(controlDir, PosixFilePermissions.fromString("rwxr-xr-x"));
-            Files.createDirectories(workspace);
-            Files.setAttribute(workspace, "unix:uid", settings.hostUid());
-            Files.setAttribute(workspace, "unix:gid", settings.hostUid());
-            Files.setPosixFilePermissions(workspace, PosixFilePermissions.fromString("rwxr-xr-x"));
+            if (spec.workspace().isEmpty()) {
+                Files.createDirectories(workspace);
+                Files.setAttribute(workspace, "unix:uid", settings.hostUid());
+                Files.setAttribute(workspace, "unix:gid", settings.hostUid());
+                Files.setPosixFilePermissions(workspace, PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
             cgroup = cgroups.create(spec.name(), spec.limits());
 
             List<String> fifos = new ArrayList<>();

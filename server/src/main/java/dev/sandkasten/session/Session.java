@@ -27,6 +27,7 @@ public final class Session {
     private volatile Instant lastActivity;
     private volatile Instant expiresAt;
     private volatile String cwd = "/workspace";
+    private volatile String workspaceId;
 
     Session(String id, String image, Duration ttl, Map<String, String> labels, SessionShell shell) {
         this.id = id;
@@ -36,6 +37,15 @@ public final class Session {
         this.shell = shell;
         this.createdAt = Instant.now();
         touch();
+    }
+
+    /** The persistent workspace mounted at /workspace, or null for a session-own one. */
+    public String workspaceId() {
+        return workspaceId;
+    }
+
+    void workspaceId(String id) {
+        workspaceId = id;
     }
 
     public String id() {
@@ -92,6 +102,6 @@ public final class Session {
     }
 
     public SessionView view() {
-        return new SessionView(id, image, status, cwd, null, createdAt, expiresAt, lastActivity, labels);
+        return new SessionView(id, image, status, cwd, workspaceId, createdAt, expiresAt, lastActivity, labels);
     }
 }
