@@ -94,8 +94,50 @@ final class FilesApi {
         return FilePath.normalise(p.get());
     }
 
+    /**
+     * The contract's upload: {@code file} or {@code files} parts, each written under its file name
+     * (its last path component) into the directory given by a {@code path} part or query
+     * parameter (default /workspace). Parts stream straight to the helper; a {@code path} part
+     * must therefore come before the files (form fields first, as HTTP clients send them).
+     */
     private void multipartUpload(ServerRequest req, ServerResponse res) {
-        throw new ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "multipart upload is not available yet; use PUT .../fs/raw?path=").exception();
+        String contentType = req.headers().value(HeaderNames.CONTENT_TYPE).orElse(null);
+        Optional<String> queryDir = req.query().first("path").asOptional();
+        String dir = queryDir.isPresent() ? FilePath.normalise(queryDir.get()) : FilePath.ROOT;
+        ArrayNode paths = Json.MAPPER.createArrayNode();
+        try (InputStream body = req.content().inputStream()) {
+            MultipartReader reader = MultipartReader.of(contentType, body).orElseThrow(() -> new ApiError(415,
+                    "UNSUPPORTED_MEDIA_TYPE", "send the files as multipart/form-data with a boundary").exception());
+            Path ws = null;
+            for (Optional<MultipartReader.Part> next = reader.next(); next.isPresent(); next = reader.next()) {
+                MultipartReader.Part part = next.get();
+                if (part.name().equals("path") && part.filename().isEmpty()) {
+                    if (!paths.isEmpty()) throw ApiError.invalid("send the path part before the file parts").exception();
+                    byte[] v = part.content().readNBytes(4097);
+                    dir = FilePath.normalise(new String(v, StandardCharsets.UTF_8).strip());
+                } else if (part.name().equals("file") || part.name().equals("files")) {
+                    String name = part.filename().orElseThrow(() ->
+                            ApiError.invalid("the " + part.name() + " part has no filename").exception());
+                    name = name.substring(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1);
+                    if (name.isEmpty() || name.equals(".") || name.equals("..")) {
+                        throw ApiError.invalid("a file part needs a file name").exception();
+                    }
+                    String target = FilePath.normalise(dir + "/" + name);
+                    if (ws == null) ws = writableWorkspace(req);
+                    store.write(ws, target, part.content(), config.maxFileBytes());
+                    paths.add(target);
+                }
+            }
+        } catch (MultipartReader.MultipartException e) {
+            throw ApiError.invalid(e.getMessage()).exception();
+        } catch (IOException e) {
+            throw ApiError.invalid("could not read the request body").exception();
+        }
+        if (paths.isEmpty()) throw ApiError.invalid("no file part (named file or files) in the upload").exception();
+        ObjectNode out = Json.object();
+        out.put("ok", true);
+        out.set("paths", paths);
+        Json.send(res, 200, out);
     }
 
     private void write(ServerRequest req, ServerResponse res) {

@@ -61,7 +61,7 @@ public final class FileStore {
         try (OutputStream out = p.getOutputStream()) {
             byte[] buf = new byte[64 * 1024];
             int n;
-            while ((n = in.read(buf)) > 0) {
+            while ((n = readInput(in, buf)) > 0) {
                 if (total + n > maxBytes) {
                     tooLarge = true;
                     break;
@@ -69,6 +69,11 @@ public final class FileStore {
                 out.write(buf, 0, n);
                 total += n;
             }
+        } catch (InputException e) {
+            p.destroyForcibly();
+            waitQuietly(p);
+            deleteQuietly(workspace, innerPath);
+            throw new FileException(FileException.Reason.INVALID, "could not read the upload: " + e.getCause().getMessage());
         } catch (IOException e) {
             // The helper ended early (it refused the path); its status says why.
             if (!p.isAlive()) {
@@ -86,6 +91,21 @@ public final class FileStore {
         }
         finish(p, innerPath);
         return total;
+    }
+
+    /** A failure reading the client's data, as opposed to writing to the helper. */
+    private static final class InputException extends IOException {
+        InputException(IOException cause) {
+            super(cause);
+        }
+    }
+
+    private static int readInput(InputStream in, byte[] buf) throws InputException {
+        try {
+            return in.read(buf);
+        } catch (IOException e) {
+            throw new InputException(e);
+        }
     }
 
     /** Reads up to {@code maxBytes} of a file; {@code size} is the whole file's size. */
@@ -189,7 +209,7 @@ public final class FileStore {
             byte[] buf = new byte[8192];
             int n;
             InputStream in = p.getInputStream();
-            while ((n = in.read(buf)) > 0) {
+            while ((n = readInput(in, buf)) > 0) {
                 if (out.size() + n > 64L << 20) {
                     p.destroyForcibly();
                     throw new FileException(FileException.Reason.TOO_LARGE, "the listing of " + innerPath + " is too large");
