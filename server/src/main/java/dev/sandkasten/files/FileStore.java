@@ -123,11 +123,12 @@ public final class FileStore {
 
     /** Opens a regular file for streaming; the caller must close the result. */
     public Download download(Path workspace, String innerPath) {
-        return download(workspace, innerPath, Long.MAX_VALUE);
+        return download(workspace, innerPath, -1);
     }
 
+    /** With {@code limit} -1, the stream ends at the size the file had when opened, so it matches Content-Length. */
     private Download download(Path workspace, String innerPath, long limit) {
-        Process p = start(workspace, "read", innerPath, Long.toString(limit));
+        Process p = start(workspace, "read", innerPath, limit < 0 ? "" : Long.toString(limit));
         closeQuietly(p.getOutputStream());
         ScheduledFuture<?> kill = watchdog.schedule(p::destroyForcibly, HELPER_SECONDS, TimeUnit.SECONDS);
         InputStream in = p.getInputStream();

@@ -20,12 +20,14 @@ public final class FileHelper {
     /** Exit status for a path of the wrong kind (a directory where a file is needed, or the reverse). */
     public static final int WRONG_KIND = 4;
 
-    // $1 = operation, $2 = path inside /workspace, $3 = operation argument. Type checks come
+    // $1 = operation, $2 = path inside /workspace, $3 = operation argument. kind: d directory,
+    // f regular file, o other existing, x dangling symlink (its target is missing, or outside the
+    // helper's view, which is the same thing), - missing. Type checks come
     // first so a FIFO or a directory never blocks or confuses cat; a session swapping them in
     // between only hurts its own request (the daemon bounds every helper's run time).
     private static final String SCRIPT = """
             op=$1; p=$2
-            kind() { if [ -d "$p" ]; then echo d; elif [ -f "$p" ]; then echo f; elif [ -e "$p" ] || [ -L "$p" ]; then echo o; else echo -; fi; }
+            kind() { if [ -d "$p" ]; then echo d; elif [ -f "$p" ]; then echo f; elif [ -e "$p" ]; then echo o; elif [ -L "$p" ]; then echo x; else echo -; fi; }
             k=$(kind)
             case $op in
             write)
@@ -34,15 +36,16 @@ public final class FileHelper {
               if [ -e "$d" ] && [ ! -d "$d" ]; then exit 4; fi
               mkdir -p -- "$d" && exec cat > "$p";;
             read)
-              case $k in -) exit 3;; d|o) exit 4;; esac
+              case $k in -|x) exit 3;; d|o) exit 4;; esac
               exec 3< "$p" || exit 3
-              stat -L -c %s /proc/self/fd/3 || exit 1
-              exec head -c "$3" <&3;;
+              n=$(stat -L -c %s /proc/self/fd/3) || exit 1
+              echo "$n"
+              exec head -c "${3:-$n}" <&3;;
             stat)
               case $k in -) exit 3;; esac
               exec find -H "$p" -maxdepth 0 -printf '%y\\t%s\\t%T@\\t%m\\t%f\\0';;
             list)
-              case $k in -) exit 3;; f|o) exit 4;; esac
+              case $k in -|x) exit 3;; f|o) exit 4;; esac
               exec find -H "$p" -mindepth 1 -maxdepth 1 -printf '%y\\t%s\\t%T@\\t%m\\t%f\\0';;
             mkdir)
               case $k in f|o) exit 4;; esac
@@ -70,7 +73,7 @@ public final class FileHelper {
      *
      * @param op one of write, read, stat, list, mkdir, delete
      * @param innerPath an absolute, normalised path at or below /workspace
-     * @param arg the operation's argument (read: the byte limit), or ""
+     * @param arg the operation's argument (read: the byte limit, "" for the size found at open), or ""
      */
     public Process start(Path hostWorkspace, String op, String innerPath, String arg) throws IOException {
         List<String> c = new ArrayList<>(List.of(
