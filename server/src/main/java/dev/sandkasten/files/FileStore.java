@@ -26,7 +26,8 @@ public final class FileStore {
     private static final long HELPER_SECONDS = 60;
 
     private final FileHelper helper;
-    private final ScheduledExecutorService watchdog =
+    // One timer thread for the whole JVM: it only kills overdue helpers, and tests start many daemons.
+    private static final ScheduledExecutorService watchdog =
             Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("sk-files-watchdog").factory());
 
     public FileStore(FileHelper helper) {
@@ -75,11 +76,9 @@ public final class FileStore {
             deleteQuietly(workspace, innerPath);
             throw new FileException(FileException.Reason.INVALID, "could not read the upload: " + e.getCause().getMessage());
         } catch (IOException e) {
-            // The helper ended early (it refused the path); its status says why.
-            if (!p.isAlive()) {
-                finish(p, innerPath);
-            }
-            p.destroyForcibly();
+            // The helper closed its input: it refused the path or failed to write, and is exiting;
+            // its status says why.
+            finish(p, innerPath);
             throw new FileException(FileException.Reason.FAILED, "could not write " + innerPath);
         }
         if (tooLarge) {
