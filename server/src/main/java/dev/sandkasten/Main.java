@@ -4,15 +4,21 @@ import dev.sandkasten.config.Config;
 import dev.sandkasten.config.ConfigException;
 import dev.sandkasten.config.ConfigLoader;
 import dev.sandkasten.daemon.Daemon;
+import dev.sandkasten.daemon.Doctor;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
-/** Command-line entry point: {@code sandkasten serve [--listen HOST:PORT] [--data-dir DIR] [--config FILE]}. */
+/**
+ * Command-line entry point: {@code sandkasten serve|doctor [--listen HOST:PORT] [--data-dir DIR]
+ * [--config FILE]}. {@code serve} runs the daemon; {@code doctor} checks the host and the
+ * configuration and exits.
+ */
 public final class Main {
     private static final String USAGE = """
-            usage: sandkasten serve [--listen HOST:PORT] [--data-dir DIR] [--config FILE]
+            usage: sandkasten serve  [--listen HOST:PORT] [--data-dir DIR] [--config FILE]
+                   sandkasten doctor [--listen HOST:PORT] [--data-dir DIR] [--config FILE]
               Every setting can also come from the config file (YAML) or a SANDKASTEN_* environment variable;
               see docs/configuration.md.""";
 
@@ -22,7 +28,11 @@ public final class Main {
         Map<String, String> flags = new LinkedHashMap<>();
         Optional<Path> configFile = Optional.empty();
         int i = 0;
-        if (args.length > 0 && args[0].equals("serve")) i = 1;
+        boolean doctor = false;
+        if (args.length > 0 && (args[0].equals("serve") || args[0].equals("doctor"))) {
+            doctor = args[0].equals("doctor");
+            i = 1;
+        }
         for (; i < args.length; i++) {
             String a = args[i];
             String value = null;
@@ -52,6 +62,7 @@ public final class Main {
         }
         try {
             Config config = ConfigLoader.load(configFile, System.getenv(), flags);
+            if (doctor) System.exit(Doctor.report(config, System.out));
             Daemon daemon = Daemon.start(config);
             Runtime.getRuntime().addShutdownHook(new Thread(daemon::close, "shutdown"));
         } catch (ConfigException | IllegalStateException | java.io.UncheckedIOException e) {

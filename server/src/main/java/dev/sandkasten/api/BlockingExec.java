@@ -29,12 +29,21 @@ final class BlockingExec {
         HeadTailBuffer all = new HeadTailBuffer(cap);
         HeadTailBuffer out = new HeadTailBuffer(cap);
         HeadTailBuffer err = new HeadTailBuffer(cap);
-        while (true) {
-            ExecOutput.Batch b = exec.output().next(64 * 1024, 1, TimeUnit.HOURS);
-            if (b == ExecOutput.END) break;
-            if (b == null) continue;
-            all.append(b.bytes(), b.offset(), b.length());
-            (b.stream() == StdStream.STDOUT ? out : err).append(b.bytes(), b.offset(), b.length());
+        // Live from the first byte, so the writer waits for this reader and nothing is dropped;
+        // should the log ever skip bytes, they count as omitted.
+        long skipped = 0;
+        ExecOutput.Reader reader = exec.attach(0);
+        try {
+            for (ExecOutput.Read r; !((r = reader.next(64 * 1024, 1, TimeUnit.HOURS)) instanceof ExecOutput.End); ) {
+                if (r instanceof ExecOutput.Batch b) {
+                    all.append(b.bytes(), b.offset(), b.length());
+                    (b.stream() == StdStream.STDOUT ? out : err).append(b.bytes(), b.offset(), b.length());
+                } else if (r instanceof ExecOutput.Gap g) {
+                    skipped += g.bytes();
+                }
+            }
+        } finally {
+            exec.detach(reader, false);
         }
         ExecOutcome outcome;
         try {
@@ -70,14 +79,14 @@ final class BlockingExec {
             }
         }
         body.put("output", text(all, params));
-        body.put("truncated", all.truncated() || out.truncated() || err.truncated());
+        body.put("truncated", all.truncated() || out.truncated() || err.truncated() || skipped > 0);
         body.put("duration_ms", outcome.durationMs());
         body.put("exec_id", exec.id());
         body.put("stdout", text(out, params));
         body.put("stderr", text(err, params));
         body.put("state_lost", outcome.stateLost());
         if (params.encoding() == TextEncoder.Encoding.BASE64) body.put("encoding", "base64");
-        if (all.truncated()) body.put("omitted_bytes", all.omittedBytes());
+        if (all.truncated() || skipped > 0) body.put("omitted_bytes", all.omittedBytes() + skipped);
         return new Response(status, body);
     }
 

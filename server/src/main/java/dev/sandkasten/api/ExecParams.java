@@ -10,8 +10,16 @@ import java.time.Duration;
  * A parsed exec body: the command for the engine plus how this client wants its output
  * encoded and chunked.
  */
-record ExecParams(ExecRequest request, boolean raw, TextEncoder.Encoding encoding, int chunkSize) {
+record ExecParams(ExecRequest request, StreamFormat format) {
     static final int MAX_CMD_BYTES = 1 << 20;
+
+    TextEncoder.Encoding encoding() {
+        return format.encoding();
+    }
+
+    boolean raw() {
+        return format.raw();
+    }
 
     static ExecParams parse(RequestBody body, Config config) {
         String cmd = body.text("cmd").orElseThrow(() -> ApiError.invalid("cmd is required").exception());
@@ -25,17 +33,29 @@ record ExecParams(ExecRequest request, boolean raw, TextEncoder.Encoding encodin
         long timeoutMs = body.integer("timeout_ms", 1, Long.MAX_VALUE).orElse(config.execTimeout().toMillis());
         timeoutMs = Math.min(timeoutMs, config.execMaxTimeout().toMillis());
         boolean raw = body.bool("raw_output").orElse(false);
-        String enc = body.string("encoding", 16).orElse("utf8");
-        TextEncoder.Encoding encoding = switch (enc) {
+        TextEncoder.Encoding encoding = encoding(body.string("encoding", 16).orElse("utf8"));
+        int chunk = chunkSize(body.integer("chunk_size", 1, Integer.MAX_VALUE), config);
+        var cwd = body.string("cwd", 4096);
+        if (cwd.isPresent() && cwd.get().isEmpty()) throw ApiError.invalid("cwd must not be empty").exception();
+        var env = body.stringMap("env", true, 256);
+        // Capped, like timeout_ms: a client asking for more than the daemon allows gets the most it allows.
+        Duration grace = body.integer("detach_grace_ms", 0, Long.MAX_VALUE)
+                .map(ms -> Duration.ofMillis(Math.min(ms, config.maxDetachGrace().toMillis())))
+                .orElse(config.disconnectGrace());
+        StreamFormat format = new StreamFormat(encoding, raw, chunk);
+        return new ExecParams(new ExecRequest(cmd, Duration.ofMillis(timeoutMs), env, cwd, grace, format.toOutputFormat()),
+                format);
+    }
+
+    static TextEncoder.Encoding encoding(String name) {
+        return switch (name) {
             case "utf8", "utf-8" -> TextEncoder.Encoding.UTF8;
             case "base64" -> TextEncoder.Encoding.BASE64;
             default -> throw ApiError.invalid("encoding must be \"utf8\" or \"base64\"").exception();
         };
-        int chunk = (int) Math.min(body.integer("chunk_size", 1, Integer.MAX_VALUE).orElse((long) config.chunkSize()),
-                config.maxChunkSize());
-        var cwd = body.string("cwd", 4096);
-        if (cwd.isPresent() && cwd.get().isEmpty()) throw ApiError.invalid("cwd must not be empty").exception();
-        var env = body.stringMap("env", true, 256);
-        return new ExecParams(new ExecRequest(cmd, Duration.ofMillis(timeoutMs), env, cwd), raw, encoding, chunk);
+    }
+
+    static int chunkSize(java.util.Optional<Long> requested, Config config) {
+        return (int) Math.min(requested.orElse((long) config.chunkSize()), config.maxChunkSize());
     }
 }

@@ -8,6 +8,7 @@ import dev.sandkasten.exec.Exec;
 import dev.sandkasten.files.FileException;
 import dev.sandkasten.files.FileStore;
 import dev.sandkasten.workspace.WorkspaceStore;
+import dev.sandkasten.exec.ExecInfo;
 import dev.sandkasten.session.SessionException;
 import dev.sandkasten.session.SessionManager;
 import dev.sandkasten.session.SessionSpec;
@@ -31,6 +32,7 @@ public final class HttpApi {
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final Duration PROBE = Duration.ofSeconds(1);
+    private static final io.helidon.http.HeaderName LAST_EVENT_ID = HeaderNames.create("Last-Event-ID");
 
     private final Config config;
     private final SessionManager sessions;
@@ -45,7 +47,7 @@ public final class HttpApi {
         this.sessions = sessions;
         this.apiKey = apiKey;
         this.blocking = new BlockingExec(config.maxOutputBytes());
-        this.streaming = new StreamingExec(config.heartbeat(), PROBE, config.disconnectGrace());
+        this.streaming = new StreamingExec(config.heartbeat(), PROBE);
         this.files = new FilesApi(config, fileStore, "/v1/sessions/{id}", FilesApi.sessions(sessions));
         this.workspaces = new WorkspacesApi(config, sessions.workspaces(), fileStore);
     }
@@ -64,6 +66,9 @@ public final class HttpApi {
                 .get("/v1/sessions/{id}/stats", this::stats)
                 .post("/v1/sessions/{id}/exec", this::execBlocking)
                 .post("/v1/sessions/{id}/exec/stream", this::execStream)
+                .get("/v1/sessions/{id}/execs", this::listExecs)
+                .get("/v1/sessions/{id}/execs/{execId}", this::getExec)
+                .get("/v1/sessions/{id}/execs/{execId}/stream", this::attachStream)
                 .delete("/v1/sessions/{id}/execs/{execId}", this::cancelExec);
         files.routing(r);
         workspaces.routing(r);
@@ -91,7 +96,8 @@ public final class HttpApi {
     private static ApiError map(SessionException e) {
         return switch (e.reason()) {
             case NOT_FOUND -> ApiError.sessionNotFound(e.getMessage());
-            case EXEC_NOT_FOUND -> ApiError.notFound(e.getMessage());
+            case EXEC_NOT_FOUND -> new ApiError(404, "EXEC_NOT_FOUND", e.getMessage());
+            case EXEC_FINISHED -> new ApiError(404, "EXEC_FINISHED", e.getMessage());
             case GONE -> new ApiError(410, "SESSION_GONE", e.getMessage());
             case INVALID -> ApiError.invalid(e.getMessage());
             case UNAVAILABLE -> new ApiError(503, "UNAVAILABLE", e.getMessage());
@@ -102,7 +108,7 @@ public final class HttpApi {
         String v = req.path().pathParameters().get(name);
         if (!ID.matcher(v).matches()) {
             throw (name.equals("id") ? ApiError.sessionNotFound("session " + abbreviate(v) + " not found")
-                    : ApiError.notFound("exec " + abbreviate(v) + " not found")).exception();
+                    : new ApiError(404, "EXEC_NOT_FOUND", "exec " + abbreviate(v) + " not found")).exception();
         }
         return v;
     }
@@ -162,18 +168,79 @@ public final class HttpApi {
         String sid = id(req, "id");
         ExecParams params = ExecParams.parse(RequestBody.read(req, config.maxBodyBytes()), config);
         Exec exec = sessions.exec(sid, params.request());
-        res.header(HeaderNames.CACHE_CONTROL, "no-cache");
-        res.header("X-Accel-Buffering", "no");
-        res.header("X-Exec-Id", exec.id());
-        res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
         SseWriter sink;
         try {
-            sink = new SseWriter(res.outputStream());
+            sink = openStream(res, exec);
         } catch (RuntimeException e) {
             exec.cancel("client disconnected");
             throw e;
         }
-        streaming.run(exec, params, sink);
+        streaming.run(exec, params.format(), -1, sink);
+    }
+
+    /**
+     * Attaches to a running or finished exec: from the start, or after the event id in {@code ?from=}
+     * or else {@code Last-Event-ID}. Output format defaults to the one the exec was started with.
+     */
+    private void attachStream(ServerRequest req, ServerResponse res) throws InterruptedException {
+        Exec exec = sessions.findExec(id(req, "id"), id(req, "execId"));
+        Query q = new Query(req);
+        StreamFormat started = StreamFormat.of(exec.format());
+        StreamFormat format = new StreamFormat(
+                q.string("encoding").map(ExecParams::encoding).orElse(started.encoding()),
+                q.bool("raw_output").orElse(started.raw()),
+                q.integer("chunk_size", 1, Integer.MAX_VALUE).map(n -> ExecParams.chunkSize(Optional.of(n), config))
+                        .orElse(started.chunkSize()));
+        long after = resumePoint(req, q, exec);
+        streaming.run(exec, format, after, openStream(res, exec));
+    }
+
+    /**
+     * The last event id the client has, or -1 for the whole stream. An id can only name output
+     * that exists: at most the output so far, and for a finished command at most the few ids
+     * after its output (held-back text, then the last event).
+     */
+    private static long resumePoint(ServerRequest req, Query q, Exec exec) {
+        Optional<Long> from = q.integer("from", 0, Long.MAX_VALUE);
+        if (from.isEmpty()) {
+            Optional<String> header = req.headers().value(LAST_EVENT_ID);
+            if (header.isPresent() && !header.get().isBlank()) {
+                try {
+                    from = Optional.of(Long.parseLong(header.get().trim()));
+                } catch (NumberFormatException e) {
+                    throw ApiError.invalid("Last-Event-ID must be an event id of this stream (an integer)").exception();
+                }
+                if (from.get() < 0) throw ApiError.invalid("Last-Event-ID must not be negative").exception();
+            }
+        }
+        if (from.isEmpty()) return -1;
+        // Read "finished" before "end": once finished, the end no longer moves.
+        boolean finished = exec.output().isFinished();
+        long end = exec.output().end();
+        long max = finished ? end + 3 : end;
+        if (from.get() > max) {
+            throw ApiError.invalid("event id " + from.get() + " is past this command's output (" + end + " bytes"
+                    + (finished ? ")" : " so far)")).exception();
+        }
+        return from.get();
+    }
+
+    private static SseWriter openStream(ServerResponse res, Exec exec) {
+        res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+        res.header("X-Accel-Buffering", "no");
+        res.header("X-Exec-Id", exec.id());
+        res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+        return new SseWriter(res.outputStream());
+    }
+
+    private void listExecs(ServerRequest req, ServerResponse res) {
+        ArrayNode arr = Json.MAPPER.createArrayNode();
+        for (ExecInfo e : sessions.execs(id(req, "id"))) arr.add(Wire.exec(e));
+        Json.send(res, 200, arr);
+    }
+
+    private void getExec(ServerRequest req, ServerResponse res) {
+        Json.send(res, 200, Wire.exec(sessions.findExec(id(req, "id"), id(req, "execId")).info()));
     }
 
     private void cancelExec(ServerRequest req, ServerResponse res) {

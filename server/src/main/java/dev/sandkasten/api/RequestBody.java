@@ -51,6 +51,9 @@ final class RequestBody {
         JsonNode n;
         try {
             n = Json.MAPPER.readTree(bytes);
+        } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+            throw ApiError.invalid("request body is nested too deeply or has a value too large for JSON limits")
+                    .exception();
         } catch (JsonProcessingException e) {
             throw ApiError.invalid("request body is not valid JSON: " + e.getOriginalMessage()).exception();
         } catch (IOException e) {

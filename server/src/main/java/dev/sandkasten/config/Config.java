@@ -1,5 +1,7 @@
 package dev.sandkasten.config;
 
+import dev.sandkasten.sandbox.NetworkMode;
+import dev.sandkasten.sandbox.SeccompProfile;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -23,14 +25,22 @@ public record Config(
         int chunkSize,
         int maxChunkSize,
         long outputWindowBytes,
+        long execLogMaxBytes,
         Duration heartbeat,
         Duration disconnectGrace,
+        Duration maxDetachGrace,
         Duration killGrace,
+        int execHistory,
         long memoryLimitBytes,
         int pidsLimit,
         double cpuLimit,
         int sandboxUid,
         String sandboxHostname,
+        SeccompProfile seccompProfile,
+        java.util.Set<NetworkMode> networkModes,
+        int openFilesLimit,
+        long fileSizeLimitBytes,
+        long tmpfsSizeBytes,
         long maxBodyBytes,
         Duration reaperInterval,
         long maxFileBytes,

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Files;
+import dev.sandkasten.sandbox.NetworkMode;
+import dev.sandkasten.sandbox.SeccompProfile;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -37,14 +39,22 @@ public final class ConfigLoader {
         DEFAULTS.put("chunk_size", "16KiB");
         DEFAULTS.put("max_chunk_size", "1MiB");
         DEFAULTS.put("output_window_bytes", "1MiB");
+        DEFAULTS.put("exec_log_max_bytes", "64MiB");
         DEFAULTS.put("heartbeat_ms", "15000");
         DEFAULTS.put("disconnect_grace_ms", "3000");
+        DEFAULTS.put("max_detach_grace_ms", "600000");
         DEFAULTS.put("kill_grace_ms", "2000");
+        DEFAULTS.put("exec_history", "100");
         DEFAULTS.put("memory_limit", "1GiB");
         DEFAULTS.put("pids_limit", "512");
         DEFAULTS.put("cpu_limit", "1");
         DEFAULTS.put("sandbox_uid", "100000");
         DEFAULTS.put("sandbox_hostname", "sandbox");
+        DEFAULTS.put("seccomp_profile", "default");
+        DEFAULTS.put("network_modes", "none");
+        DEFAULTS.put("open_files_limit", "4096");
+        DEFAULTS.put("file_size_limit", "4GiB");
+        DEFAULTS.put("tmpfs_size", "512MiB");
         DEFAULTS.put("max_body_bytes", "8MiB");
         DEFAULTS.put("reaper_interval_ms", "1000");
         DEFAULTS.put("max_file_bytes", "2GiB");
@@ -114,6 +124,16 @@ public final class ConfigLoader {
         int chunk = (int) size(v, "chunk_size", 1, 64L << 20);
         int maxChunk = (int) size(v, "max_chunk_size", 1, 64L << 20);
         if (chunk > maxChunk) throw new ConfigException("chunk_size must not exceed max_chunk_size");
+        long window = size(v, "output_window_bytes", 64 * 1024, 1L << 30);
+        long logMax = size(v, "exec_log_max_bytes", 4L << 20, 1L << 40);
+        if (logMax < 4 * window) {
+            throw new ConfigException("exec_log_max_bytes must be at least four times output_window_bytes");
+        }
+        Duration grace = Duration.ofMillis(integer(v, "disconnect_grace_ms", 0, 3_600_000));
+        Duration maxGrace = Duration.ofMillis(integer(v, "max_detach_grace_ms", 0, 86_400_000));
+        if (grace.compareTo(maxGrace) > 0) {
+            throw new ConfigException("disconnect_grace_ms must not exceed max_detach_grace_ms");
+        }
         double cpus;
         try {
             cpus = Double.parseDouble(v.get("cpu_limit").trim());
@@ -125,21 +145,42 @@ public final class ConfigLoader {
         if (!hostname.matches("[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?")) {
             throw new ConfigException("sandbox_hostname must be a valid host name");
         }
+        String profileName = v.get("seccomp_profile").trim();
+        SeccompProfile seccomp = SeccompProfile.fromWire(profileName).orElseThrow(() ->
+                new ConfigException("seccomp_profile must be none, default or strict, not '" + profileName + "'"));
+        java.util.Set<NetworkMode> networkModes = java.util.EnumSet.noneOf(NetworkMode.class);
+        for (String m : v.get("network_modes").split(",")) {
+            String name = m.trim();
+            if (name.isEmpty()) continue;
+            networkModes.add(NetworkMode.fromWire(name).orElseThrow(() -> new ConfigException(
+                    "network_modes lists '" + name + "'; known modes: none, egress")));
+        }
+        if (!networkModes.contains(NetworkMode.NONE)) {
+            throw new ConfigException("network_modes must include none (the mode of sessions that ask for none)");
+        }
         return new Config(host, port, data, key.isEmpty() ? Optional.empty() : Optional.of(key),
                 v.get("default_image").trim(), ttl, maxTtl,
                 (int) integer(v, "max_sessions", 1, 1_000_000),
                 timeout, maxTimeout,
                 (int) size(v, "max_output_bytes", 1024, 256L << 20),
                 chunk, maxChunk,
-                size(v, "output_window_bytes", 64 * 1024, 1L << 30),
+                window,
+                logMax,
                 Duration.ofMillis(integer(v, "heartbeat_ms", 100, 3_600_000)),
-                Duration.ofMillis(integer(v, "disconnect_grace_ms", 0, 3_600_000)),
+                grace,
+                maxGrace,
                 Duration.ofMillis(integer(v, "kill_grace_ms", 100, 600_000)),
+                (int) integer(v, "exec_history", 1, 10_000),
                 size(v, "memory_limit", 16L << 20, 1L << 50),
                 (int) integer(v, "pids_limit", 8, 4_194_304),
                 cpus,
                 (int) integer(v, "sandbox_uid", 1, Integer.MAX_VALUE),
                 hostname,
+                seccomp,
+                java.util.Set.copyOf(networkModes),
+                (int) integer(v, "open_files_limit", 64, 1 << 20),
+                size(v, "file_size_limit", 1L << 20, 1L << 50),
+                size(v, "tmpfs_size", 1L << 20, 1L << 50),
                 size(v, "max_body_bytes", 64 * 1024, 1L << 30),
                 Duration.ofMillis(integer(v, "reaper_interval_ms", 10, 3_600_000)),
                 size(v, "max_file_bytes", 1, 1L << 50),

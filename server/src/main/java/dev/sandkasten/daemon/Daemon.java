@@ -1,6 +1,7 @@
 package dev.sandkasten.daemon;
 
 import dev.sandkasten.api.HttpApi;
+import dev.sandkasten.api.TransportErrors;
 import dev.sandkasten.cgroup.CgroupDriver;
 import dev.sandkasten.cgroup.CgroupLayout;
 import dev.sandkasten.config.Config;
@@ -11,6 +12,8 @@ import dev.sandkasten.sandbox.RootfsLayout;
 import dev.sandkasten.files.FileStore;
 import dev.sandkasten.sandbox.FileHelper;
 import dev.sandkasten.sandbox.SandboxLauncher;
+import dev.sandkasten.sandbox.NetworkMode;
+import dev.sandkasten.sandbox.ProcessLimits;
 import dev.sandkasten.sandbox.SandboxSettings;
 import dev.sandkasten.session.SessionManager;
 import io.helidon.webserver.WebServer;
@@ -51,7 +54,7 @@ public final class Daemon implements AutoCloseable {
             throw new ConfigException("refusing to listen on " + config.listenHost() + " without a configured API key: "
                     + "set SANDKASTEN_API_KEY or api_key in the config file, or listen on 127.0.0.1");
         }
-        Prerequisites.Programs programs = Prerequisites.ensure(root);
+        Prerequisites.Programs programs = Prerequisites.ensure(root, config.networkModes().contains(NetworkMode.EGRESS));
 
         CgroupLayout layout = CgroupLayout.detect();
         CgroupDriver cgroups = new CgroupDriver(layout, cgroupName(config.dataDir()));
@@ -59,8 +62,9 @@ public final class Daemon implements AutoCloseable {
         cgroups.removeStale();
         log.info("cgroups: {}", layout.describe());
 
-        SandboxSettings settings = new SandboxSettings(config.dataDir(), config.sandboxUid(), config.sandboxHostname());
-        deleteStaleSessions(settings.sessionsDir());
+        SandboxSettings settings = new SandboxSettings(config.dataDir(), config.sandboxUid(), config.sandboxHostname(),
+                config.seccompProfile(),
+                new ProcessLimits(config.openFilesLimit(), config.fileSizeLimitBytes(), config.tmpfsSizeBytes()));
         new RootfsLayout(settings).write();
         ImageCatalog images = ImageCatalog.builtIn();
         for (String name : images.names()) {
@@ -68,8 +72,10 @@ public final class Daemon implements AutoCloseable {
             List<String> missing = ImageCatalog.missingPrograms(image);
             if (!missing.isEmpty()) log.warn("image {} lacks {} on this host", name, missing);
         }
-        SandboxLauncher launcher = new SandboxLauncher(settings, cgroups, programs.bwrap(), programs.setpriv());
+        SandboxLauncher launcher = new SandboxLauncher(settings, cgroups, programs.bwrap(), programs.setpriv(),
+                programs.prlimit(), programs.slirp4netns());
         SessionManager sessions = new SessionManager(config, images, launcher, settings.sessionsDir());
+        sessions.recoverLost();
         FileStore files = new FileStore(new FileHelper(settings, programs.bwrap(), programs.setpriv()));
         HttpApi api = new HttpApi(config, sessions, files, key.key());
         WebServer server;
@@ -78,6 +84,7 @@ public final class Daemon implements AutoCloseable {
                     .host(config.listenHost())
                     .port(config.listenPort())
                     .maxPayloadSize(Math.max(config.maxBodyBytes(), config.maxFileBytes() + (1L << 20)))
+                    .directHandlers(TransportErrors.handlers())
                     .routing(api::routing)
                     .build()
                     .start();
@@ -121,20 +128,6 @@ public final class Daemon implements AutoCloseable {
             return dir;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create data directory " + dir, e);
-        }
-    }
-
-    private static void deleteStaleSessions(Path sessionsDir) {
-        if (!Files.isDirectory(sessionsDir)) return;
-        try (var dirs = Files.list(sessionsDir)) {
-            for (Path d : dirs.toList()) {
-                log.info("removing leftover session directory {}", d.getFileName());
-                try (var walk = Files.walk(d)) {
-                    for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-                }
-            }
-        } catch (IOException e) {
-            log.warn("could not remove leftover sessions: {}", e.toString());
         }
     }
 

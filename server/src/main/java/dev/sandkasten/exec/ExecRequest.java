@@ -11,11 +11,24 @@ import java.util.Optional;
  * @param timeout how long it may run before its process tree is killed
  * @param env variables for this command only; when present the command runs in a subshell
  * @param cwd working directory for this command only; when present the command runs in a subshell
+ * @param detachGrace how long a foreground command outlives its last attached client, waiting for one to attach
+ * @param format how the client that started it wants output presented; attaching clients default to it
  */
-public record ExecRequest(String cmd, Duration timeout, Map<String, String> env, Optional<String> cwd) {
+public record ExecRequest(String cmd, Duration timeout, Map<String, String> env, Optional<String> cwd,
+                          Duration detachGrace, OutputFormat format) {
     public ExecRequest {
         env = Map.copyOf(env);
     }
+
+    /**
+     * Output presentation, kept with the command for clients that attach later. The engine
+     * stores it and never looks inside.
+     *
+     * @param raw keep ANSI sequences and CRLF
+     * @param base64 base64 instead of UTF-8 text
+     * @param chunkSize largest payload of one stream event
+     */
+    public record OutputFormat(boolean raw, boolean base64, int chunkSize) {}
 
     /** True when the command must not change the session's state (it runs in a subshell). */
     boolean isolated() {

@@ -50,8 +50,8 @@ final class OutputPump implements Runnable {
             main = FileChannel.open(fifo, StandardOpenOption.READ);
             spare = new FileInputStream(fifo.toFile());
             opened.countDown();
-            // Reading into a direct buffer saves the JDK's own temporary copy; each read then goes
-            // to the log in a fresh array of its exact size, which the log owns from then on.
+            // Reading into a direct buffer saves the JDK's own temporary copy, and the log writes
+            // its file straight from it; the log copies each read once into memory of its own.
             ByteBuffer buf = ByteBuffer.allocateDirect(READ_SIZE);
             while (true) {
                 buf.clear();
@@ -60,9 +60,7 @@ final class OutputPump implements Runnable {
                     endOfFile = true;
                     return;
                 }
-                byte[] bytes = new byte[n];
-                buf.flip().get(bytes);
-                output.append(stream, bytes);
+                output.append(stream, buf.flip());
             }
         } catch (ClosedChannelException e) {
             // finish() closed the main end: the command is over
@@ -109,7 +107,7 @@ final class OutputPump implements Runnable {
                 rest.close();
                 return null;
             }
-            output.append(stream, java.util.Arrays.copyOf(buf, n));
+            output.append(stream, ByteBuffer.wrap(buf, 0, n));
             pending -= n;
         }
         return rest;

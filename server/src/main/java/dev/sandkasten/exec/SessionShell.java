@@ -52,8 +52,14 @@ public final class SessionShell implements AutoCloseable {
         record SandboxGone() implements Signal {}
     }
 
-    /** Settings shared by every session's shell. */
-    public record Options(long outputWindowBytes, Duration killGrace) {}
+    /**
+     * Settings shared by every session's shell.
+     *
+     * @param outputWindowBytes output kept in memory per command (and backpressure distance)
+     * @param outputLogMaxBytes output kept on disk per command (head and tail)
+     * @param killGrace how long a killed command's shell may take to report back
+     */
+    public record Options(long outputWindowBytes, long outputLogMaxBytes, Duration killGrace) {}
 
     private final Sandbox sandbox;
     private final SandboxLauncher launcher;
@@ -97,9 +103,10 @@ public final class SessionShell implements AutoCloseable {
         shell.fifosPlanned = FIFO_INITIAL;
         try {
             shell.awaitFirstReady();
-        } catch (RuntimeException e) {
+            launcher.connect(sandbox, spec.network());
+        } catch (RuntimeException | IOException e) {
             String diagnostics = readLog(sandbox.logFile());
-            sandbox.close();
+            shell.close();
             log.error("sandbox {} did not start: {} {}", spec.name(), e.getMessage(), diagnostics);
             throw new SandboxStartException("the sandbox did not start", e);
         }
@@ -151,7 +158,10 @@ public final class SessionShell implements AutoCloseable {
      * session's worker thread; the caller reads output and outcome from the returned {@link Exec}.
      */
     public Exec submit(ExecRequest request) {
-        Exec exec = new Exec(newExecId(), request, new ExecOutput(options.outputWindowBytes()));
+        String id = newExecId();
+        ExecOutput output = new ExecOutput(options.outputWindowBytes(), sandbox.outputDir().resolve(id + ".log"),
+                options.outputLogMaxBytes());
+        Exec exec = new Exec(id, request, output);
         exec.cancelRequest().thenAccept(reason -> signals.add(new Signal.Cancel(exec, reason)));
         queue.add(exec);
         return exec;
@@ -175,19 +185,21 @@ public final class SessionShell implements AutoCloseable {
                     outcome = new ExecOutcome.SandboxLost(0);
                 } else {
                     running = exec;
+                    exec.markStarted();
                     outcome = runSafely(exec);
                     running = null;
                 }
                 exec.output().finish();
-                exec.outcome().complete(outcome);
+                exec.complete(outcome);
                 // Off the caller's clock, but before the next command starts.
                 if (untidyCommand >= 0 && !isLost()) tidyAfterCommand(exec);
+                exec.output().compact();
             }
         } catch (InterruptedException e) {
             // the session is closing: end whatever is still queued
             for (Exec left; (left = queue.poll()) != null; ) {
                 left.output().finish();
-                left.outcome().complete(new ExecOutcome.SandboxLost(0));
+                left.complete(new ExecOutcome.SandboxLost(0));
             }
         }
     }
@@ -242,12 +254,20 @@ public final class SessionShell implements AutoCloseable {
         String cwd = "/workspace";
         while (!gone) {
             long wait = (killReason == null ? deadline : killDeadline) - System.nanoTime();
+            // After a kill, wake often and kill again: the shell may have been about to fork the
+            // command's first process when the kill came, and that process must not live on.
+            if (killReason != null) wait = Math.min(wait, RE_KILL_INTERVAL_NANOS);
             Signal s = wait > 0 ? signals.poll(wait, TimeUnit.NANOSECONDS) : null;
             if (s == null) {
                 if (killReason == null) {
                     killReason = TIMEOUT;
+                    exec.output().drain();
                     group.killAllExcept(keep);
                     killDeadline = System.nanoTime() + options.killGrace().toNanos();
+                    continue;
+                }
+                if (System.nanoTime() < killDeadline) {
+                    group.killAllExcept(keep);
                     continue;
                 }
                 // The command's processes are dead but the shell did not report: it is stuck itself.
@@ -273,6 +293,7 @@ public final class SessionShell implements AutoCloseable {
             } else if (s instanceof Signal.Cancel(Exec target, String reason)) {
                 if (target != exec || killReason != null) continue;
                 killReason = reason;
+                exec.output().drain();
                 group.killAllExcept(keep);
                 killDeadline = System.nanoTime() + options.killGrace().toNanos();
             } else if (s instanceof Signal.SandboxGone) {
@@ -294,6 +315,7 @@ public final class SessionShell implements AutoCloseable {
     }
 
     private static final String TIMEOUT = "timeout";
+    private static final long RE_KILL_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     /**
      * Moves background jobs the command left behind out of the command group (so the next
@@ -317,6 +339,10 @@ public final class SessionShell implements AutoCloseable {
     private boolean replaceShell(long stuck) throws InterruptedException {
         log.info("shell of sandbox {} did not respond after its command was killed; replacing it", sandbox.name());
         ProcessHandle.of(stuck).ifPresent(ProcessHandle::destroyForcibly);
+        // Whatever the stuck shell started dies with it; only the supervisor and bubblewrap stay.
+        Set<Long> ancestors = new HashSet<>(spared);
+        ancestors.remove(stuck);
+        group.killAllExcept(ancestors);
         return awaitReady();
     }
 
@@ -421,13 +447,16 @@ public final class SessionShell implements AutoCloseable {
         return sandbox.cgroup().stats();
     }
 
-    /** Kills everything in the sandbox and removes its groups; queued commands end as lost. */
+    /**
+     * Kills everything in the sandbox and removes its groups; queued commands end as lost. Returns
+     * once no FIFO is being made any more, so the caller may remove the session's directory.
+     */
     @Override
     public void close() {
         markLost();
         if (worker != null) worker.interrupt();
         Exec r = running;
-        if (r != null) r.output().abandon();
+        if (r != null) r.output().close();
         sandbox.close();
         // A FIFO batch still being made would refill the control directory while the caller
         // removes it; mkfifo is quick, so wait for it. No new batch starts once lost is set.

@@ -57,6 +57,16 @@ public final class RootfsLayout {
             Files.createSymbolicLink(etc.resolve("localtime"), Path.of("/usr/share/zoneinfo/Etc/UTC"));
             for (String name : COPIED_FROM_HOST) copyFromHost(Path.of("/etc").resolve(name), etc.resolve(name));
 
+            if (settings.seccomp() != SeccompProfile.NONE) {
+                if (!SeccompFilter.supported()) {
+                    throw new IllegalStateException("seccomp filters are built for x86_64 only, and this machine is "
+                            + System.getProperty("os.arch") + "; set seccomp_profile: none to run without one");
+                }
+                Files.write(settings.seccompFilter(), SeccompFilter.compile(settings.seccomp()));
+            }
+
+            write(settings.egressResolvConf(), "# slirp4netns forwards DNS to the host's resolver\nnameserver 10.0.2.3\n");
+
             Path rt = settings.runtimeDir();
             Files.createDirectories(rt);
             for (String script : List.of("boot.sh", "shell.sh")) {

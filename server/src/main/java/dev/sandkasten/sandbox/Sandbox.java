@@ -20,15 +20,18 @@ public final class Sandbox implements AutoCloseable {
     private final Process process;
     private final OutputStream shellInput;
     private final Path controlDir;
+    private final Path outputDir;
     private final Path logFile;
     private final SessionCgroup cgroup;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.List<Process> helpers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    Sandbox(String name, Process process, Path controlDir, Path logFile, SessionCgroup cgroup) {
+    Sandbox(String name, Process process, Path controlDir, Path outputDir, Path logFile, SessionCgroup cgroup) {
         this.name = name;
         this.process = process;
         this.shellInput = process.getOutputStream();
         this.controlDir = controlDir;
+        this.outputDir = outputDir;
         this.logFile = logFile;
         this.cgroup = cgroup;
     }
@@ -42,6 +45,14 @@ public final class Sandbox implements AutoCloseable {
         return controlDir;
     }
 
+    /**
+     * Host directory for the commands' output logs: root-only and mounted nowhere, so nothing in
+     * the sandbox can read or change them; removed with the session.
+     */
+    public Path outputDir() {
+        return outputDir;
+    }
+
     /** Bubblewrap's own diagnostics from start-up, for the daemon's log only. */
     public Path logFile() {
         return logFile;
@@ -49,6 +60,17 @@ public final class Sandbox implements AutoCloseable {
 
     public SessionCgroup cgroup() {
         return cgroup;
+    }
+
+    /** Host pid of bubblewrap's outer process. */
+    long pid() {
+        return process.pid();
+    }
+
+    /** A host-side helper of this sandbox (its network), ended with it. */
+    void addHelper(Process helper) {
+        helpers.add(helper);
+        if (closed.get()) helper.destroyForcibly();
     }
 
     /** Completes when the sandbox's process tree has ended. */
@@ -68,6 +90,7 @@ public final class Sandbox implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) return;
         cgroup.killAll();
         process.destroyForcibly();
+        for (Process helper : helpers) helper.destroyForcibly();
         try {
             process.waitFor();
         } catch (InterruptedException e) {

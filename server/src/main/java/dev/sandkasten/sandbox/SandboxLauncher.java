@@ -24,19 +24,27 @@ import org.slf4j.LoggerFactory;
  */
 public final class SandboxLauncher {
     private static final Logger log = LoggerFactory.getLogger(SandboxLauncher.class);
+    /** The descriptor the launch script opens the seccomp program on for bubblewrap. */
+    private static final int SECCOMP_FD = 9;
 
     private final SandboxSettings settings;
     private final CgroupDriver cgroups;
     private final String bwrap;
     private final String setpriv;
+    private final String prlimit;
+    private final String slirp4netns;
     private final ExecutorService spawner =
             Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("sk-spawner").factory());
 
-    public SandboxLauncher(SandboxSettings settings, CgroupDriver cgroups, String bwrap, String setpriv) {
+    /** @param slirp4netns the slirp4netns binary, or null when no egress sessions are allowed */
+    public SandboxLauncher(SandboxSettings settings, CgroupDriver cgroups, String bwrap, String setpriv, String prlimit,
+            String slirp4netns) {
         this.settings = settings;
         this.cgroups = cgroups;
         this.bwrap = bwrap;
         this.setpriv = setpriv;
+        this.prlimit = prlimit;
+        this.slirp4netns = slirp4netns;
     }
 
     /**
@@ -48,6 +56,7 @@ public final class SandboxLauncher {
     public Sandbox launch(SandboxSpec spec, List<String> initialFifos) {
         Path sessionDir = settings.sessionsDir().resolve(spec.name());
         Path controlDir = sessionDir.resolve("ctl");
+        Path outputDir = sessionDir.resolve("output");
         Path workspace = spec.workspace().orElse(sessionDir.resolve("workspace"));
         Path logFile = sessionDir.resolve("sandbox.log");
         SessionCgroup cgroup = null;
@@ -55,6 +64,8 @@ public final class SandboxLauncher {
             Files.createDirectories(controlDir);
             Files.setPosixFilePermissions(sessionDir, PosixFilePermissions.fromString("rwx--x--x"));
             Files.setPosixFilePermissions(controlDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.createDirectories(outputDir);
+            Files.setPosixFilePermissions(outputDir, PosixFilePermissions.fromString("rwx------"));
             if (spec.workspace().isEmpty()) {
                 Files.createDirectories(workspace);
                 Files.setAttribute(workspace, "unix:uid", settings.hostUid());
@@ -74,6 +85,9 @@ public final class SandboxLauncher {
             script.append('\n');
             script.append("exec");
             for (String arg : command(spec, controlDir, workspace)) script.append(' ').append(Shell.quote(arg));
+            if (settings.seccomp() != SeccompProfile.NONE) {
+                script.append(' ').append(SECCOMP_FD).append('<').append(Shell.quote(settings.seccompFilter().toString()));
+            }
             script.append('\n');
 
             ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", script.toString());
@@ -83,12 +97,52 @@ public final class SandboxLauncher {
             pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
             pb.redirectError(logFile.toFile());
             Process process = start(pb);
-            return new Sandbox(spec.name(), process, controlDir, logFile, cgroup);
+            return new Sandbox(spec.name(), process, controlDir, outputDir, logFile, cgroup);
         } catch (IOException | RuntimeException e) {
             if (cgroup != null) cgroup.destroy();
             log.error("sandbox {} failed to launch", spec.name(), e);
             throw new SandboxStartException("the sandbox could not be started", e);
         }
+    }
+
+    /**
+     * Gives an {@code egress} sandbox its network: slirp4netns, started in the session's cgroup
+     * and attached to the sandbox's network namespace, configures a tap device with a default
+     * route and DNS at 10.0.2.3, and refuses connections to the host's loopback. It runs as root,
+     * because the namespace belongs to a user namespace nested below the sandbox uid's, but in a
+     * mount namespace of its own with every capability dropped and its own seccomp filter.
+     * Returns once the default route is up, before any command runs.
+     */
+    public void connect(Sandbox sandbox, NetworkMode network) throws IOException {
+        if (network == NetworkMode.NONE) return;
+        long inner = ProcessHandle.of(sandbox.pid()).flatMap(p -> p.children().findFirst()).map(ProcessHandle::pid)
+                .orElseThrow(() -> new IOException("the sandbox has no namespace process to attach the network to"));
+        Path netns = Path.of("/proc", Long.toString(inner), "ns", "net");
+        String script = "echo $$ > " + Shell.quote(sandbox.cgroup().helperJoinFile().toString()) + "\n"
+                + "exec " + Shell.quote(slirp4netns) + " --configure --mtu=65520 --disable-host-loopback --enable-sandbox"
+                + " --enable-seccomp --netns-type=path " + Shell.quote(netns.toString()) + " tap0\n";
+        ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", script);
+        pb.environment().clear();
+        pb.environment().put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+        pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.redirectError(ProcessBuilder.Redirect.appendTo(sandbox.logFile().toFile()));
+        sandbox.addHelper(start(pb));
+        Path routes = Path.of("/proc", Long.toString(inner), "net", "route");
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            // A default route (destination 00000000) appears once slirp4netns has configured tap0.
+            for (String line : Files.readAllLines(routes)) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length > 1 && f[1].equals("00000000")) return;
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while connecting the sandbox's network", e);
+            }
+        }
+        throw new IOException("the sandbox's network did not come up within 10 s (see its sandbox.log)");
     }
 
     /**
@@ -109,7 +163,11 @@ public final class SandboxLauncher {
 
     private List<String> command(SandboxSpec spec, Path controlDir, Path workspace) {
         int inner = SandboxSettings.INNER_UID;
+        ProcessLimits limits = settings.processLimits();
+        String tmpfsSize = Long.toString(limits.tmpfsBytes());
         List<String> c = new ArrayList<>(List.of(
+                // Root sets both soft and hard limits here; the sandbox cannot raise them later.
+                prlimit, "--nofile=" + limits.openFiles(), "--fsize=" + limits.fileSizeBytes(), "--",
                 setpriv, "--reuid=" + settings.hostUid(), "--regid=" + settings.hostUid(), "--clear-groups",
                 "--no-new-privs", "--",
                 bwrap,
@@ -125,15 +183,16 @@ public final class SandboxLauncher {
                 c.addAll(List.of("--ro-bind", host.toString(), "/" + dir));
             }
         }
+        if (settings.seccomp() != SeccompProfile.NONE) c.addAll(List.of("--seccomp", Integer.toString(SECCOMP_FD)));
         c.addAll(List.of(
                 "--ro-bind", settings.etcDir().toString(), "/etc",
                 "--proc", "/proc",
                 "--dev", "/dev",
-                "--tmpfs", "/dev/shm",
-                "--tmpfs", "/tmp",
+                "--size", tmpfsSize, "--tmpfs", "/dev/shm",
+                "--size", tmpfsSize, "--tmpfs", "/tmp",
                 // A writable /var for logs and caches, as programs expect; memory, so it counts
                 // against the session's limit and vanishes with it.
-                "--tmpfs", "/var",
+                "--size", tmpfsSize, "--tmpfs", "/var",
                 "--dir", "/var/tmp",
                 "--dir", "/var/log",
                 "--dir", "/var/cache",
@@ -144,6 +203,10 @@ public final class SandboxLauncher {
                 "--remount-ro", "/",
                 "--chdir", "/workspace",
                 "--clearenv"));
+        if (spec.network() == NetworkMode.EGRESS) {
+            // slirp4netns answers DNS at 10.0.2.3, forwarding to the host's resolver.
+            c.addAll(List.of("--ro-bind", settings.egressResolvConf().toString(), "/etc/resolv.conf"));
+        }
         for (Map.Entry<String, String> e : environment(spec).entrySet()) {
             c.addAll(List.of("--setenv", e.getKey(), e.getValue()));
         }

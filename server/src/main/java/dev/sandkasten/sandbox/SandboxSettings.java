@@ -8,8 +8,11 @@ import java.nio.file.Path;
  * @param stateDir directory the daemon owns; sessions, the generated /etc and the runtime scripts live below it
  * @param hostUid unprivileged host uid (and gid) every sandbox runs as; never 0
  * @param hostname the host name each sandbox sees in its own UTS namespace
+ * @param seccomp the system calls every sandbox is denied
+ * @param processLimits resource limits of every sandbox's processes and the size of its tmpfs mounts
  */
-public record SandboxSettings(Path stateDir, int hostUid, String hostname) {
+public record SandboxSettings(Path stateDir, int hostUid, String hostname, SeccompProfile seccomp,
+        ProcessLimits processLimits) {
     public SandboxSettings {
         if (hostUid <= 0) throw new IllegalArgumentException("sandbox uid must be an unprivileged uid, not " + hostUid);
     }
@@ -19,6 +22,16 @@ public record SandboxSettings(Path stateDir, int hostUid, String hostname) {
 
     Path etcDir() {
         return stateDir.resolve("rootfs").resolve("etc");
+    }
+
+    /** The resolv.conf of egress sandboxes, bound over the generated one. */
+    Path egressResolvConf() {
+        return stateDir.resolve("rootfs").resolve("resolv-egress.conf");
+    }
+
+    /** The compiled seccomp program; outside everything a sandbox can see. */
+    Path seccompFilter() {
+        return stateDir.resolve("rootfs").resolve("seccomp-" + seccomp.wireName() + ".bpf");
     }
 
     Path runtimeDir() {

@@ -6,13 +6,17 @@ import dev.sandkasten.exec.ExecRequest;
 import dev.sandkasten.exec.SessionShell;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One session: an id, a lease, and the persistent shell in its sandbox. Every exec extends the
- * lease; the commands it has queued or running can be looked up by exec id to cancel them.
+ * lease. Its commands are resources: queued and running ones, and the last {@code history}
+ * finished ones, can be looked up by exec id (to list, attach to or cancel them).
  */
 public final class Session {
     private final String id;
@@ -21,6 +25,9 @@ public final class Session {
     private final Duration ttl;
     private final Map<String, String> labels;
     private final SessionShell shell;
+    private final int history;
+    /** Every listed exec in submission order; guarded by itself. */
+    private final LinkedHashMap<String, Exec> execs = new LinkedHashMap<>();
     private final Map<String, Exec> active = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicBoolean ending = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile SessionStatus status = SessionStatus.RUNNING;
@@ -29,8 +36,9 @@ public final class Session {
     private volatile String cwd = "/workspace";
     private volatile String workspaceId;
 
-    Session(String id, String image, Duration ttl, Map<String, String> labels, SessionShell shell) {
+    Session(String id, String image, Duration ttl, Map<String, String> labels, SessionShell shell, int history) {
         this.id = id;
+        this.history = history;
         this.image = image;
         this.ttl = ttl;
         this.labels = Map.copyOf(labels);
@@ -88,8 +96,12 @@ public final class Session {
         touch();
         Exec exec = shell.submit(request);
         active.put(exec.id(), exec);
+        synchronized (execs) {
+            execs.put(exec.id(), exec);
+        }
         exec.outcome().whenComplete((outcome, error) -> {
             active.remove(exec.id());
+            forgetOldExecs();
             if (outcome instanceof ExecOutcome.Completed c) cwd = c.cwd();
             else if (outcome != null && outcome.stateLost()) cwd = "/workspace";
             touch();
@@ -97,8 +109,39 @@ public final class Session {
         return exec;
     }
 
-    Optional<Exec> activeExec(String execId) {
-        return Optional.ofNullable(active.get(execId));
+    /** A listed exec: queued, running, or among the last finished ones. */
+    Optional<Exec> exec(String execId) {
+        synchronized (execs) {
+            return Optional.ofNullable(execs.get(execId));
+        }
+    }
+
+    /** Every listed exec, oldest first. */
+    List<Exec> execs() {
+        synchronized (execs) {
+            return new ArrayList<>(execs.values());
+        }
+    }
+
+    /** Keeps the last {@code history} finished execs; queued and running ones always stay. */
+    private void forgetOldExecs() {
+        synchronized (execs) {
+            int finished = 0;
+            for (Exec e : execs.values()) if (e.isDone()) finished++;
+            for (var it = execs.values().iterator(); it.hasNext() && finished > history; ) {
+                Exec e = it.next();
+                if (e.isDone()) {
+                    it.remove();
+                    e.output().close();
+                    finished--;
+                }
+            }
+        }
+    }
+
+    /** Ends every exec's output log (the session is gone): attached readers see the end. */
+    void closeExecs() {
+        for (Exec e : execs()) e.output().close();
     }
 
     public SessionView view() {

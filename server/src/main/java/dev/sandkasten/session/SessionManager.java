@@ -4,6 +4,7 @@ import dev.sandkasten.cgroup.CgroupLimits;
 import dev.sandkasten.cgroup.CgroupStats;
 import dev.sandkasten.config.Config;
 import dev.sandkasten.exec.Exec;
+import dev.sandkasten.exec.ExecInfo;
 import dev.sandkasten.exec.ExecRequest;
 import dev.sandkasten.exec.SessionShell;
 import dev.sandkasten.sandbox.Image;
@@ -73,7 +74,7 @@ public final class SessionManager implements AutoCloseable {
         this.sessionsDir = sessionsDir;
         this.slots = new Semaphore(config.maxSessions());
         this.ioThreads = Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("sk-io-", 0).factory());
-        this.shellOptions = new SessionShell.Options(config.outputWindowBytes(), config.killGrace());
+        this.shellOptions = new SessionShell.Options(config.outputWindowBytes(), config.execLogMaxBytes(), config.killGrace());
         this.reaper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("sk-reaper").factory());
         long every = config.reaperInterval().toMillis();
         reaper.scheduleWithFixedDelay(this::reap, every, every, TimeUnit.MILLISECONDS);
@@ -88,9 +89,11 @@ public final class SessionManager implements AutoCloseable {
             throw new SessionException(SessionException.Reason.INVALID,
                     "ttl_seconds must be at most " + config.sessionMaxTtl().toSeconds());
         }
-        NetworkMode network = NetworkMode.fromWire(spec.network().orElse("none")).orElseThrow(() ->
-                new SessionException(SessionException.Reason.INVALID, "unknown network mode '" + spec.network().get()
-                        + "'; this daemon supports: none"));
+        NetworkMode network = NetworkMode.fromWire(spec.network().orElse("none"))
+                .filter(config.networkModes()::contains).orElseThrow(() ->
+                new SessionException(SessionException.Reason.INVALID, "network mode '" + spec.network().get()
+                        + "' is not available on this daemon; it allows: " + config.networkModes().stream()
+                        .map(NetworkMode::wireName).sorted().collect(java.util.stream.Collectors.joining(", "))));
         if (spec.workspaceId().isPresent() && !WorkspaceStore.validId(spec.workspaceId().get())) {
             throw new SessionException(SessionException.Reason.INVALID, "workspace_id must be 1 to 64 characters of "
                     + "letters, digits, '_', '-' and '.', starting with a letter or digit");
@@ -106,8 +109,13 @@ public final class SessionManager implements AutoCloseable {
             CgroupLimits limits = new CgroupLimits(config.memoryLimitBytes(), config.pidsLimit(), config.cpuLimit());
             SessionShell shell = SessionShell.start(new SandboxSpec(id, image, spec.env(), limits, network, workspace),
                     launcher, ioThreads, shellOptions);
-            Session session = new Session(id, image.name(), ttl, spec.labels(), shell);
+            Session session = new Session(id, image.name(), ttl, spec.labels(), shell, config.execHistory());
             session.workspaceId(spec.workspaceId().orElse(null));
+            try {
+                SessionRecord.save(sessionsDir.resolve(id), session.view());
+            } catch (IOException e) {
+                log.warn("could not write the record of session {}; after a restart it will be unknown: {}", id, e.toString());
+            }
             live.put(id, session);
             shell.lost().thenRun(() -> onLost(session));
             return session;
@@ -163,6 +171,27 @@ public final class SessionManager implements AutoCloseable {
         return workspaces;
     }
 
+    /**
+     * Called once at start: every session directory left by an earlier run belongs to a session
+     * whose sandbox died with that run. Each is remembered as {@code lost} (so clients get 410,
+     * not 404) and its directory removed. Returns how many there were.
+     */
+    public int recoverLost() {
+        if (!Files.isDirectory(sessionsDir)) return 0;
+        int n = 0;
+        try (var dirs = Files.list(sessionsDir)) {
+            for (Path d : dirs.toList()) {
+                SessionRecord.loadAsLost(d, Instant.now()).ifPresent(this::remember);
+                deleteDir(d);
+                n++;
+            }
+        } catch (IOException e) {
+            log.warn("could not list leftover sessions: {}", e.toString());
+        }
+        if (n > 0) log.info("{} session(s) from an earlier run are lost (their sandboxes ended with it)", n);
+        return n;
+    }
+
     /** A session's snapshot, live or recently ended. */
     public SessionView view(String id) {
         Session s = live.get(id);
@@ -191,10 +220,26 @@ public final class SessionManager implements AutoCloseable {
     }
 
     public void cancel(String id, String execId) {
-        Session s = get(id);
-        Exec exec = s.activeExec(execId).orElseThrow(() -> new SessionException(SessionException.Reason.EXEC_NOT_FOUND,
-                "exec " + execId + " is not running in session " + id));
+        Exec exec = findExec(id, execId);
+        if (exec.isDone()) {
+            throw new SessionException(SessionException.Reason.EXEC_FINISHED, "exec " + execId + " has already ended ("
+                    + exec.info().state().wireName() + "); there is nothing to cancel");
+        }
         exec.cancel("cancelled by request");
+    }
+
+    /** A queued, running or recently finished exec of a session; throws EXEC_NOT_FOUND if there is none. */
+    public Exec findExec(String id, String execId) {
+        return get(id).exec(execId).orElseThrow(() -> new SessionException(SessionException.Reason.EXEC_NOT_FOUND,
+                "exec " + execId + " not found in session " + id + " (finished execs are kept for the last "
+                        + config.execHistory() + " commands)"));
+    }
+
+    /** Snapshots of a session's queued, running and recently finished execs, oldest first. */
+    public List<ExecInfo> execs(String id) {
+        List<ExecInfo> out = new ArrayList<>();
+        for (Exec e : get(id).execs()) out.add(e.info());
+        return out;
     }
 
     public CgroupStats stats(String id) {
@@ -227,6 +272,7 @@ public final class SessionManager implements AutoCloseable {
                 log.warn("exec {} of session {} did not wind down", running.id(), s.id());
             }
         }
+        s.closeExecs();
         deleteDir(sessionsDir.resolve(s.id()));
         if (s.workspaceId() != null) workspaces.release(s.workspaceId());
         slots.release();

@@ -48,5 +48,7 @@ class ConfigLoaderTest {
                 .hasMessageContaining("HOST:PORT");
         assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("SANDKASTEN_API_KEY", "short"), Map.of()))
                 .hasMessageContaining("api_key");
+        assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("SANDKASTEN_SECCOMP_PROFILE", "off"), Map.of()))
+                .hasMessageContaining("seccomp_profile must be none, default or strict");
     }
 }

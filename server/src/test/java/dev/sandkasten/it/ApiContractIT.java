@@ -102,7 +102,7 @@ class ApiContractIT {
                 "SESSION_NOT_FOUND");
         expect(raw.request("GET", "/v1/nothing-here", null), 404, "NOT_FOUND");
         // An unknown (or finished) exec in a live session is not a missing session.
-        expect(raw.request("DELETE", "/v1/sessions/" + session.id() + "/execs/ex_nope", null), 404, "NOT_FOUND");
+        expect(raw.request("DELETE", "/v1/sessions/" + session.id() + "/execs/ex_nope", null), 404, "EXEC_NOT_FOUND");
         // Nothing stored was lost, and the session still works.
         assertThat(Sdk.run(session, "cat /workspace/f")).isEqualTo("keep\n");
         session.destroy();

@@ -65,6 +65,17 @@ public final class TestClient {
         }
     }
 
+    /** Creates a session (default image) and returns its id. */
+    public String createSession() {
+        Reply r = request("POST", "/v1/sessions", Map.of());
+        if (r.status() != 201) throw new AssertionError("session not created: " + r.status() + " " + r.body());
+        return r.body().get("id").asText();
+    }
+
+    public void destroy(String session) {
+        request("DELETE", "/v1/sessions/" + session, null);
+    }
+
     public Reply exec(String session, Map<String, Object> body) {
         return request("POST", "/v1/sessions/" + session + "/exec", body);
     }
@@ -154,5 +165,24 @@ public final class TestClient {
 
     public Stream stream(String session, String cmd) {
         return stream(session, Map.of("cmd", cmd));
+    }
+
+    /**
+     * Attaches to an exec's output: {@code GET .../execs/{id}/stream} with an optional query
+     * (without the '?') and an optional {@code Last-Event-ID} header.
+     */
+    public Stream attach(String session, String execId, String query, String lastEventId) {
+        try {
+            String path = "/v1/sessions/" + session + "/execs/" + execId + "/stream" + (query == null ? "" : "?" + query);
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
+                    .header("Authorization", "Bearer " + key).GET();
+            if (lastEventId != null) b.header("Last-Event-ID", lastEventId);
+            return new Stream(http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 }
