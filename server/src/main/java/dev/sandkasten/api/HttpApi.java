@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sandkasten.cgroup.CgroupStats;
 import dev.sandkasten.config.Config;
 import dev.sandkasten.exec.Exec;
+import dev.sandkasten.files.FileException;
+import dev.sandkasten.files.FileStore;
+import dev.sandkasten.workspace.WorkspaceStore;
 import dev.sandkasten.exec.ExecInfo;
 import dev.sandkasten.session.SessionException;
 import dev.sandkasten.session.SessionManager;
@@ -36,13 +39,17 @@ public final class HttpApi {
     private final String apiKey;
     private final BlockingExec blocking;
     private final StreamingExec streaming;
+    private final FilesApi files;
+    private final WorkspacesApi workspaces;
 
-    public HttpApi(Config config, SessionManager sessions, String apiKey) {
+    public HttpApi(Config config, SessionManager sessions, FileStore fileStore, String apiKey) {
         this.config = config;
         this.sessions = sessions;
         this.apiKey = apiKey;
         this.blocking = new BlockingExec(config.maxOutputBytes());
         this.streaming = new StreamingExec(config.heartbeat(), PROBE);
+        this.files = new FilesApi(config, fileStore, "/v1/sessions/{id}", FilesApi.sessions(sessions));
+        this.workspaces = new WorkspacesApi(config, sessions.workspaces(), fileStore);
     }
 
     public void routing(HttpRouting.Builder r) {
@@ -63,12 +70,16 @@ public final class HttpApi {
                 .get("/v1/sessions/{id}/execs", this::listExecs)
                 .get("/v1/sessions/{id}/execs/{execId}", this::getExec)
                 .get("/v1/sessions/{id}/execs/{execId}/stream", this::attachStream)
-                .delete("/v1/sessions/{id}/execs/{execId}", this::cancelExec)
-                .any((req, res) -> {
+                .delete("/v1/sessions/{id}/execs/{execId}", this::cancelExec);
+        files.routing(r);
+        workspaces.routing(r);
+        r.any((req, res) -> {
                     throw ApiError.notFound("no route for " + req.prologue().method().text() + " "
                             + req.path().path()).exception();
                 })
                 .error(ApiException.class, (req, res, e) -> sendError(res, e.error()))
+                .error(FileException.class, (req, res, e) -> sendError(res, FilesApi.map(e)))
+                .error(WorkspaceStore.WorkspaceException.class, (req, res, e) -> sendError(res, WorkspacesApi.map(e)))
                 .error(SessionException.class, (req, res, e) -> sendError(res, map(e)))
                 .error(SandboxStartException.class, (req, res, e) ->
                         sendError(res, new ApiError(503, "UNAVAILABLE", e.getMessage() + "; see the daemon log")))
@@ -111,11 +122,9 @@ public final class HttpApi {
         RequestBody body = RequestBody.read(req, config.maxBodyBytes());
         Optional<String> image = body.string("image", 128);
         Optional<Long> ttl = body.integer("ttl_seconds", 1, Integer.MAX_VALUE);
-        if (body.string("workspace_id", 128).isPresent()) {
-            throw ApiError.invalid("workspace_id is not supported by this daemon yet; omit it").exception();
-        }
         SessionSpec spec = new SessionSpec(image, ttl.map(Duration::ofSeconds),
-                body.stringMap("env", true, 256), body.stringMap("labels", false, 64), body.string("network", 32));
+                body.stringMap("env", true, 256), body.stringMap("labels", false, 64), body.string("network", 32),
+                body.string("workspace_id", 128));
         SessionView v = sessions.create(spec).view();
         res.header(HeaderNames.LOCATION, "/v1/sessions/" + v.id());
         Json.send(res, 201, Wire.session(v));

@@ -43,7 +43,9 @@ public record Config(
         long fileSizeLimitBytes,
         long tmpfsSizeBytes,
         long maxBodyBytes,
-        Duration reaperInterval) {
+        Duration reaperInterval,
+        long maxFileBytes,
+        long maxReadBytes) {
 
     /** True if the listen address is only reachable from this machine. */
     public boolean listensOnLoopback() {

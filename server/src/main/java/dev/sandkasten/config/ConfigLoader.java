@@ -58,6 +58,8 @@ public final class ConfigLoader {
         DEFAULTS.put("tmpfs_size", "512MiB");
         DEFAULTS.put("max_body_bytes", "8MiB");
         DEFAULTS.put("reaper_interval_ms", "1000");
+        DEFAULTS.put("max_file_bytes", "2GiB");
+        DEFAULTS.put("max_read_bytes", "16MiB");
     }
 
     private ConfigLoader() {}
@@ -182,7 +184,9 @@ public final class ConfigLoader {
                 size(v, "file_size_limit", 1L << 20, 1L << 50),
                 size(v, "tmpfs_size", 1L << 20, 1L << 50),
                 size(v, "max_body_bytes", 64 * 1024, 1L << 30),
-                Duration.ofMillis(integer(v, "reaper_interval_ms", 10, 3_600_000)));
+                Duration.ofMillis(integer(v, "reaper_interval_ms", 10, 3_600_000)),
+                size(v, "max_file_bytes", 1, 1L << 50),
+                size(v, "max_read_bytes", 1, 256L << 20));
     }
 
     private static java.util.Set<String> corsOrigins(String list) {

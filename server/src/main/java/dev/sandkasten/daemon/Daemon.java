@@ -9,6 +9,8 @@ import dev.sandkasten.config.ConfigException;
 import dev.sandkasten.sandbox.Image;
 import dev.sandkasten.sandbox.ImageCatalog;
 import dev.sandkasten.sandbox.RootfsLayout;
+import dev.sandkasten.files.FileStore;
+import dev.sandkasten.sandbox.FileHelper;
 import dev.sandkasten.sandbox.SandboxLauncher;
 import dev.sandkasten.sandbox.NetworkMode;
 import dev.sandkasten.sandbox.ProcessLimits;
@@ -74,13 +76,14 @@ public final class Daemon implements AutoCloseable {
                 programs.prlimit(), programs.slirp4netns());
         SessionManager sessions = new SessionManager(config, images, launcher, settings.sessionsDir());
         sessions.recoverLost();
-        HttpApi api = new HttpApi(config, sessions, key.key());
+        FileStore files = new FileStore(new FileHelper(settings, programs.bwrap(), programs.setpriv()));
+        HttpApi api = new HttpApi(config, sessions, files, key.key());
         WebServer server;
         try {
             server = WebServer.builder()
                     .host(config.listenHost())
                     .port(config.listenPort())
-                    .maxPayloadSize(config.maxBodyBytes())
+                    .maxPayloadSize(Math.max(config.maxBodyBytes(), config.maxFileBytes() + (1L << 20)))
                     .directHandlers(TransportErrors.handlers())
                     .routing(api::routing)
                     .build()

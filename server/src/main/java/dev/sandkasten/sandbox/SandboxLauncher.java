@@ -57,7 +57,7 @@ public final class SandboxLauncher {
         Path sessionDir = settings.sessionsDir().resolve(spec.name());
         Path controlDir = sessionDir.resolve("ctl");
         Path outputDir = sessionDir.resolve("output");
-        Path workspace = sessionDir.resolve("workspace");
+        Path workspace = spec.workspace().orElse(sessionDir.resolve("workspace"));
         Path logFile = sessionDir.resolve("sandbox.log");
         SessionCgroup cgroup = null;
         try {
@@ -66,10 +66,12 @@ public final class SandboxLauncher {
             Files.setPosixFilePermissions(controlDir, PosixFilePermissions.fromString("rwxr-xr-x"));
             Files.createDirectories(outputDir);
             Files.setPosixFilePermissions(outputDir, PosixFilePermissions.fromString("rwx------"));
-            Files.createDirectories(workspace);
-            Files.setAttribute(workspace, "unix:uid", settings.hostUid());
-            Files.setAttribute(workspace, "unix:gid", settings.hostUid());
-            Files.setPosixFilePermissions(workspace, PosixFilePermissions.fromString("rwxr-xr-x"));
+            if (spec.workspace().isEmpty()) {
+                Files.createDirectories(workspace);
+                Files.setAttribute(workspace, "unix:uid", settings.hostUid());
+                Files.setAttribute(workspace, "unix:gid", settings.hostUid());
+                Files.setPosixFilePermissions(workspace, PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
             cgroup = cgroups.create(spec.name(), spec.limits());
 
             List<String> fifos = new ArrayList<>();
