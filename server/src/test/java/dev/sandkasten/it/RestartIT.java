@@ -65,7 +65,12 @@ class RestartIT {
             assertThatThrownBy(() -> c.getSession(sessionId).exec("true")).isInstanceOf(SessionGoneException.class);
             assertThat(Files.list(data.resolve("sessions")).toList()).isEmpty();
             // bubblewrap's --die-with-parent and the cgroup clean-up leave nothing of the old sandbox.
-            for (ProcessHandle p : sandboxProcesses) assertThat(p.isAlive()).as("pid " + p.pid()).isFalse();
+            // The outer bubblewrap, orphaned by the kill, stays a zombie until pid 1 reaps it, which
+            // on some hosts takes seconds: wait for that rather than race it.
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                    .untilAsserted(() -> {
+                        for (ProcessHandle p : sandboxProcesses) assertThat(p.isAlive()).as("pid " + p.pid()).isFalse();
+                    });
         }
     }
 
