@@ -42,9 +42,10 @@ record ExecParams(ExecRequest request, StreamFormat format) {
         Duration grace = body.integer("detach_grace_ms", 0, Long.MAX_VALUE)
                 .map(ms -> Duration.ofMillis(Math.min(ms, config.maxDetachGrace().toMillis())))
                 .orElse(config.disconnectGrace());
+        boolean background = body.bool("background").orElse(false);
         StreamFormat format = new StreamFormat(encoding, raw, chunk);
-        return new ExecParams(new ExecRequest(cmd, Duration.ofMillis(timeoutMs), env, cwd, grace, format.toOutputFormat()),
-                format);
+        return new ExecParams(new ExecRequest(cmd, Duration.ofMillis(timeoutMs), env, cwd, grace, format.toOutputFormat(),
+                background), format);
     }
 
     static TextEncoder.Encoding encoding(String name) {

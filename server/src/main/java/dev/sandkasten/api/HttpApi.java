@@ -161,6 +161,12 @@ public final class HttpApi {
         String sid = id(req, "id");
         ExecParams params = ExecParams.parse(RequestBody.read(req, config.maxBodyBytes()), config);
         Exec exec = sessions.exec(sid, params.request());
+        if (exec.background()) {
+            // Answered at once: the command is a resource to list, attach to, signal or cancel.
+            res.header(HeaderNames.LOCATION, "/v1/sessions/" + sid + "/execs/" + exec.id());
+            Json.send(res, 202, Wire.exec(exec.info()));
+            return;
+        }
         BlockingExec.Response r = blocking.run(exec, params);
         Json.send(res, r.status(), r.body());
     }

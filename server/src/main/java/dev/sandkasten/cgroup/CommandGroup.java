@@ -49,6 +49,35 @@ public final class CommandGroup {
     }
 
     /**
+     * Moves every process except {@code spared} into {@code target}, frozen so that nothing forks
+     * a child that stays behind: how a background command gets a kill group of its own.
+     */
+    public void moveAllExceptTo(Set<Long> spared, CommandGroup target) {
+        whileFrozen(frozen -> {
+            for (int round = 0; round < 10; round++) {
+                var pids = CgroupFiles.pids(group);
+                pids.removeAll(spared);
+                if (pids.isEmpty()) break;
+                for (long pid : pids) CgroupFiles.moveProcess(target.group, pid);
+            }
+        });
+    }
+
+    /** Kills every process in the group. */
+    public void killAll() {
+        killAllExcept(Set.of());
+    }
+
+    public boolean isEmpty() {
+        return pids().isEmpty();
+    }
+
+    /** Removes the group, which must be empty; false if it is not (or is gone already). */
+    public boolean remove() {
+        return CgroupFiles.rmdirTree(group);
+    }
+
+    /**
      * Freezes the group so nothing can fork while we look, kills every process in it except
      * {@code spared}, and thaws it again (the spared shell must keep running).
      */

@@ -63,6 +63,16 @@ public final class SessionCgroup {
         return new CommandGroup(commands, group);
     }
 
+    /**
+     * A new kill group of its own for one background command, beside the command group: killing
+     * it spares the shell and whatever runs in the foreground.
+     */
+    public CommandGroup jobGroup(String name) {
+        Path g = group.resolve(name);
+        CgroupFiles.mkdir(g);
+        return new CommandGroup(g, group);
+    }
+
     public CgroupStats stats() {
         return switch (layout) {
             case CgroupLayout.V2 v2 -> new CgroupStats(
@@ -94,7 +104,11 @@ public final class SessionCgroup {
                 // older kernels: fall back to freezing and killing one by one
             }
         }
-        new CommandGroup(commands, group).killAllExcept(java.util.Set.of());
+        try (var children = Files.list(group)) {
+            for (Path g : children.filter(Files::isDirectory).toList()) new CommandGroup(g, group).killAllExcept(java.util.Set.of());
+        } catch (IOException e) {
+            new CommandGroup(commands, group).killAllExcept(java.util.Set.of());
+        }
         new CommandGroup(group, group).killAllExcept(java.util.Set.of());
     }
 

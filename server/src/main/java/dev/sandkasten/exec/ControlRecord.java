@@ -17,11 +17,18 @@ sealed interface ControlRecord {
     /** The shell itself exited with {@code status}; the supervisor is starting a new one. */
     record ShellExited(int status) implements ControlRecord {}
 
+    /** Background command {@code id} ended with {@code exitCode}. */
+    record JobEnded(long id, int exitCode) implements ControlRecord {}
+
     static Optional<ControlRecord> parse(byte[] buf, int off, int len) {
         String s = new String(buf, off, len, StandardCharsets.UTF_8);
         try {
             if (s.startsWith("R ")) return Optional.of(new Ready(Long.parseLong(s.substring(2).trim())));
             if (s.startsWith("X ")) return Optional.of(new ShellExited(Integer.parseInt(s.substring(2).trim())));
+            if (s.startsWith("E ")) {
+                String[] parts = s.split(" ", 3);
+                if (parts.length == 3) return Optional.of(new JobEnded(Long.parseLong(parts[1]), Integer.parseInt(parts[2].trim())));
+            }
             if (s.startsWith("D ")) {
                 String[] parts = s.split(" ", 4);
                 if (parts.length == 4) {

@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Disconnect policy: when the last attached client of a running foreground command goes
  * away, the command is cancelled after its detach grace unless a client attaches meanwhile, and
  * for that grace the output the departed client would resume from is held (never dropped from
- * the log). A client that reads to the end, or detaches on purpose, cancels nothing.
+ * the log). A client that reads to the end cancels nothing, and nothing cancels a background
+ * command but its timeout or a cancel.
  */
 public final class Exec {
     /** How much of the command text a listing shows. */
@@ -29,6 +30,7 @@ public final class Exec {
     private final Duration timeout;
     private final Duration detachGrace;
     private final ExecRequest.OutputFormat format;
+    private final boolean background;
     /** Attached readers, and a counter that voids a pending disconnect cancel; guarded by this. */
     private int attached;
     private long attachEpoch;
@@ -47,6 +49,7 @@ public final class Exec {
         this.timeout = request.timeout();
         this.detachGrace = request.detachGrace();
         this.format = request.format();
+        this.background = request.background();
         this.cmdTruncated = request.cmd().length() > CMD_PREVIEW_CHARS;
         this.cmdPreview = cmdTruncated ? request.cmd().substring(0, CMD_PREVIEW_CHARS) : request.cmd();
     }
@@ -71,6 +74,11 @@ public final class Exec {
 
     public Duration timeout() {
         return timeout;
+    }
+
+    /** Whether the command runs in the background (clients leaving never cancel it). */
+    public boolean background() {
+        return background;
     }
 
     /**
@@ -99,7 +107,7 @@ public final class Exec {
         synchronized (this) {
             attached--;
             epoch = ++attachEpoch;
-            if (attached > 0 || !clientGone || isDone()) return;
+            if (attached > 0 || !clientGone || isDone() || background) return;
         }
         CompletableFuture.delayedExecutor(detachGrace.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
             synchronized (this) {
@@ -151,7 +159,7 @@ public final class Exec {
                 : started != null ? Optional.of((System.nanoTime() - startedNanos) / 1_000_000) : Optional.empty();
         return new ExecInfo(id, cmdPreview, cmdTruncated, state, exitCode, cwd, createdAt, Optional.ofNullable(started),
                 Optional.ofNullable(o == null ? null : finishedAt), duration, timeout.toMillis(),
-                output.bytes(StdStream.STDOUT), output.bytes(StdStream.STDERR), false, false,
+                output.bytes(StdStream.STDOUT), output.bytes(StdStream.STDERR), background, false,
                 o != null && o.stateLost());
     }
 }

@@ -13,9 +13,10 @@ import java.util.Optional;
  * @param cwd working directory for this command only; when present the command runs in a subshell
  * @param detachGrace how long a foreground command outlives its last attached client, waiting for one to attach
  * @param format how the client that started it wants output presented; attaching clients default to it
+ * @param background run in a subshell alongside the session's later commands, with a kill group of its own
  */
 public record ExecRequest(String cmd, Duration timeout, Map<String, String> env, Optional<String> cwd,
-                          Duration detachGrace, OutputFormat format) {
+                          Duration detachGrace, OutputFormat format, boolean background) {
     public ExecRequest {
         env = Map.copyOf(env);
     }

@@ -83,6 +83,8 @@ public final class SessionShell implements AutoCloseable {
     /** ... and below this once the refill in flight is done. */
     private long fifosPlanned;
     private final Object fifoLock = new Object();
+    /** Launched background commands by command number, until they end. */
+    private final Map<Long, BackgroundJob> jobs = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile CompletableFuture<Void> refill = CompletableFuture.completedFuture(null);
 
     private SessionShell(Sandbox sandbox, SandboxLauncher launcher, ExecutorService ioThreads, Options options) {
@@ -114,8 +116,7 @@ public final class SessionShell implements AutoCloseable {
     }
 
     private void awaitFirstReady() {
-        ioThreads.execute(new ControlReader(sandbox.controlDir().resolve("ctl"),
-                r -> signals.add(new Signal.FromShell(r)), this::markLost));
+        ioThreads.execute(new ControlReader(sandbox.controlDir().resolve("ctl"), this::onRecord, this::markLost));
         sandbox.onExit().thenRun(this::markLost);
         try {
             Signal s = signals.poll(READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -132,6 +133,16 @@ public final class SessionShell implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while starting", e);
+        }
+    }
+
+    /** Background jobs report their end at any time; everything else is for the worker. */
+    private void onRecord(ControlRecord r) {
+        if (r instanceof ControlRecord.JobEnded(long id, int exitCode)) {
+            BackgroundJob job = jobs.get(id);
+            if (job != null) job.ended(exitCode);
+        } else {
+            signals.add(new Signal.FromShell(r));
         }
     }
 
@@ -183,6 +194,10 @@ public final class SessionShell implements AutoCloseable {
                     outcome = new ExecOutcome.Cancelled(exec.cancelRequest().join(), 0, false);
                 } else if (isLost()) {
                     outcome = new ExecOutcome.SandboxLost(0);
+                } else if (exec.background()) {
+                    exec.markStarted();
+                    outcome = launchSafely(exec);
+                    if (outcome == null) continue; // running: its BackgroundJob ends it
                 } else {
                     running = exec;
                     exec.markStarted();
@@ -218,6 +233,73 @@ public final class SessionShell implements AutoCloseable {
                 close();
             }
             return new ExecOutcome.SandboxLost(0);
+        }
+    }
+
+    private ExecOutcome launchSafely(Exec exec) {
+        try {
+            return launch(exec);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new ExecOutcome.SandboxLost(0);
+        } catch (Exception e) {
+            if (isLost()) {
+                log.debug("background exec {} ended with its sandbox: {}", exec.id(), e.toString());
+            } else {
+                log.error("background exec {} failed to start; closing its sandbox", exec.id(), e);
+                close();
+            }
+            return new ExecOutcome.SandboxLost(0);
+        }
+    }
+
+    /**
+     * Starts a background command: the idle shell forks it as a subshell, so it starts with the
+     * session's state as the commands before it left it (cwd, variables, functions), and reports
+     * at once; the worker then moves the subshell into a kill group of its own. Returns null once
+     * it runs (its {@link BackgroundJob} ends it), or the outcome of a launch that failed.
+     */
+    private ExecOutcome launch(Exec exec) throws Exception {
+        long n = nextCommand++;
+        ensureFifos(n);
+        Path ctl = sandbox.controlDir();
+        Files.writeString(ctl.resolve("c." + n), script(exec.request()), StandardCharsets.UTF_8);
+        OutputPump out = new OutputPump(ctl.resolve("o." + n), StdStream.STDOUT, exec.output());
+        OutputPump err = new OutputPump(ctl.resolve("e." + n), StdStream.STDERR, exec.output());
+        CommandGroup jobGroup = sandbox.cgroup().jobGroup("job." + n);
+        BackgroundJob job = new BackgroundJob(exec, n, jobGroup, ctl, List.of(out, err), backgroundDrain, lost,
+                options.killGrace());
+        jobs.put(n, job);
+        out.start(ioThreads);
+        err.start(ioThreads);
+        String dir = Sandbox.INNER_CONTROL_DIR;
+        sandbox.sendLine("{ ( . " + dir + "/c." + n + " ); __sk_end " + n + " $?; } </dev/null >" + dir + "/o." + n
+                + " 2>" + dir + "/e." + n + " & __sk_bg " + n + " $!");
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (true) {
+            long wait = deadline - System.nanoTime();
+            Signal s = wait > 0 ? signals.poll(wait, TimeUnit.NANOSECONDS) : null;
+            if (s instanceof Signal.FromShell(ControlRecord.Done(long id, int code, String cwd)) && id == n) {
+                group.moveAllExceptTo(spared, jobGroup);
+                job.watch(cwd, () -> jobs.remove(n));
+                return null;
+            }
+            if (s instanceof Signal.Cancel || s instanceof Signal.FromShell(ControlRecord.Done d)) continue;
+            // No report: the shell died or hangs while forking a subshell. Undo what may have started.
+            jobs.remove(n);
+            jobGroup.killAll();
+            boolean stateLost = true;
+            if (s instanceof Signal.FromShell(ControlRecord.Ready(long pid))) adoptShell(pid);
+            else if (s instanceof Signal.FromShell(ControlRecord.ShellExited x)) awaitReady();
+            else if (s == null) replaceShell(shellPid);
+            else stateLost = !isLost();
+            for (OutputPump pump : List.of(out, err)) {
+                InputStream stillOpen = pump.finish();
+                if (stillOpen != null) backgroundDrain.adopt(stillOpen);
+            }
+            jobGroup.remove();
+            if (isLost()) return new ExecOutcome.SandboxLost(0);
+            return new ExecOutcome.Cancelled("the shell ended while starting the command", 0, stateLost);
         }
     }
 
