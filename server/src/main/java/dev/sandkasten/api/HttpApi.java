@@ -6,6 +6,10 @@ import dev.sandkasten.cgroup.CgroupStats;
 import dev.sandkasten.config.Config;
 import dev.sandkasten.exec.Exec;
 import dev.sandkasten.exec.ExecInfo;
+import dev.sandkasten.exec.StdinPipe;
+import dev.sandkasten.text.TextEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import dev.sandkasten.session.SessionException;
 import dev.sandkasten.session.SessionManager;
 import dev.sandkasten.session.SessionSpec;
@@ -29,6 +33,8 @@ public final class HttpApi {
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final Duration PROBE = Duration.ofSeconds(1);
+    /** How long a stdin write waits for a command that does not read before it is refused. */
+    private static final Duration STDIN_WAIT = Duration.ofSeconds(5);
     private static final io.helidon.http.HeaderName LAST_EVENT_ID = HeaderNames.create("Last-Event-ID");
 
     private final Config config;
@@ -62,6 +68,7 @@ public final class HttpApi {
                 .get("/v1/sessions/{id}/execs", this::listExecs)
                 .get("/v1/sessions/{id}/execs/{execId}", this::getExec)
                 .get("/v1/sessions/{id}/execs/{execId}/stream", this::attachStream)
+                .post("/v1/sessions/{id}/execs/{execId}/stdin", this::writeStdin)
                 .delete("/v1/sessions/{id}/execs/{execId}", this::cancelExec)
                 .any((req, res) -> {
                     throw ApiError.notFound("no route for " + req.prologue().method().text() + " "
@@ -238,6 +245,47 @@ public final class HttpApi {
 
     private void getExec(ServerRequest req, ServerResponse res) {
         Json.send(res, 200, Wire.exec(sessions.findExec(id(req, "id"), id(req, "execId")).info()));
+    }
+
+    /**
+     * Writes to a command's input: {@code {"data", "encoding"?, "close"?}}. Answers once the bytes
+     * are queued for the command; if it does not read, after {@link #STDIN_WAIT} with 409.
+     */
+    private void writeStdin(ServerRequest req, ServerResponse res) throws InterruptedException {
+        Exec exec = sessions.findExec(id(req, "id"), id(req, "execId"));
+        RequestBody body = RequestBody.read(req, config.maxBodyBytes());
+        boolean close = body.bool("close").orElse(false);
+        TextEncoder.Encoding encoding = ExecParams.encoding(body.string("encoding", 16).orElse("utf8"));
+        Optional<String> data = body.text("data");
+        if (data.isEmpty() && !close) throw ApiError.invalid("data is required (or \"close\": true to end the input)").exception();
+        byte[] bytes;
+        if (data.isEmpty()) {
+            bytes = new byte[0];
+        } else if (encoding == TextEncoder.Encoding.BASE64) {
+            try {
+                bytes = Base64.getDecoder().decode(data.get());
+            } catch (IllegalArgumentException e) {
+                throw ApiError.invalid("data is not valid base64").exception();
+            }
+        } else {
+            bytes = data.get().getBytes(StandardCharsets.UTF_8);
+        }
+        StdinPipe pipe = exec.stdin().orElseThrow(() -> new ApiError(409, "NO_STDIN", "exec " + exec.id()
+                + " was not started with \"stdin\": true; its input is /dev/null").exception());
+        try {
+            pipe.write(bytes, close, STDIN_WAIT);
+        } catch (StdinPipe.RefusedException e) {
+            throw (switch (e.reason()) {
+                case CLOSED -> new ApiError(409, "STDIN_CLOSED", "cannot write to exec " + exec.id() + ": " + e.getMessage());
+                case FULL -> new ApiError(409, "STDIN_FULL", "nothing written: " + e.getMessage() + "; retry later");
+                case TOO_LARGE -> ApiError.tooLarge(e.getMessage());
+            }).exception();
+        }
+        ObjectNode n = Json.object();
+        n.put("ok", true);
+        n.put("bytes", bytes.length);
+        n.put("closed", close);
+        Json.send(res, 200, n);
     }
 
     private void cancelExec(ServerRequest req, ServerResponse res) {

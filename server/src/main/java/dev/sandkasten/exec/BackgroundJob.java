@@ -131,7 +131,9 @@ final class BackgroundJob {
         try {
             if (!group.isEmpty()) group.evictAllExcept(java.util.Set.of());
             group.remove();
-            for (String f : List.of("c." + number, "o." + number, "e." + number)) Files.deleteIfExists(controlDir.resolve(f));
+            for (String f : List.of("c." + number, "o." + number, "e." + number, "i." + number)) {
+                Files.deleteIfExists(controlDir.resolve(f));
+            }
         } catch (IOException | RuntimeException e) {
             log.debug("tidying after background exec {}: {}", exec.id(), e.toString());
         }

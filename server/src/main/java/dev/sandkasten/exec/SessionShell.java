@@ -263,6 +263,7 @@ public final class SessionShell implements AutoCloseable {
         ensureFifos(n);
         Path ctl = sandbox.controlDir();
         Files.writeString(ctl.resolve("c." + n), script(exec.request()), StandardCharsets.UTF_8);
+        String input = openStdin(exec, n);
         OutputPump out = new OutputPump(ctl.resolve("o." + n), StdStream.STDOUT, exec.output());
         OutputPump err = new OutputPump(ctl.resolve("e." + n), StdStream.STDERR, exec.output());
         CommandGroup jobGroup = sandbox.cgroup().jobGroup("job." + n);
@@ -272,7 +273,7 @@ public final class SessionShell implements AutoCloseable {
         out.start(ioThreads);
         err.start(ioThreads);
         String dir = Sandbox.INNER_CONTROL_DIR;
-        sandbox.sendLine("{ ( . " + dir + "/c." + n + " ); __sk_end " + n + " $?; } </dev/null >" + dir + "/o." + n
+        sandbox.sendLine("{ ( . " + dir + "/c." + n + " ); __sk_end " + n + " $?; } <" + input + " >" + dir + "/o." + n
                 + " 2>" + dir + "/e." + n + " & __sk_bg " + n + " $!");
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         while (true) {
@@ -302,12 +303,25 @@ public final class SessionShell implements AutoCloseable {
         }
     }
 
+    /**
+     * The path the command reads its input from: /dev/null, or a FIFO {@code i.N} made for it
+     * (by the daemon, like every FIFO, so the sandbox cannot swap it) and connected to its
+     * {@link StdinPipe} before the shell opens it.
+     */
+    private String openStdin(Exec exec, long n) throws IOException {
+        if (exec.stdin().isEmpty()) return "/dev/null";
+        launcher.makeFifos(sandbox, List.of("i." + n)); // made on demand: few commands want input
+        exec.stdin().get().open(sandbox.controlDir().resolve("i." + n));
+        return Sandbox.INNER_CONTROL_DIR + "/i." + n;
+    }
+
     private ExecOutcome runOne(Exec exec) throws Exception {
         long n = nextCommand++;
         ensureFifos(n);
         Path ctl = sandbox.controlDir();
         Path cmdFile = ctl.resolve("c." + n);
         Files.writeString(cmdFile, script(exec.request()), StandardCharsets.UTF_8);
+        String input = openStdin(exec, n);
         Set<Long> keep = spared;
         long shell = shellPid;
         OutputPump out = new OutputPump(ctl.resolve("o." + n), StdStream.STDOUT, exec.output());
@@ -319,7 +333,7 @@ public final class SessionShell implements AutoCloseable {
         long started = System.nanoTime();
         boolean sent = true;
         try {
-            sandbox.sendLine(". " + dir + "/c." + n + " </dev/null >" + dir + "/o." + n + " 2>" + dir + "/e." + n
+            sandbox.sendLine(". " + dir + "/c." + n + " <" + input + " >" + dir + "/o." + n + " 2>" + dir + "/e." + n
                     + "; __sk_done " + n + " $?");
         } catch (IOException e) {
             sent = false;
@@ -400,7 +414,7 @@ public final class SessionShell implements AutoCloseable {
             Path ctl = sandbox.controlDir();
             long n = untidyCommand;
             untidyCommand = -1;
-            for (String f : List.of("c." + n, "o." + n, "e." + n)) Files.deleteIfExists(ctl.resolve(f));
+            for (String f : List.of("c." + n, "o." + n, "e." + n, "i." + n)) Files.deleteIfExists(ctl.resolve(f));
         } catch (IOException | RuntimeException e) {
             if (isLost()) return;
             log.error("cleaning up after exec {} failed; closing its sandbox", exec.id(), e);
