@@ -6,6 +6,7 @@ import dev.sandkasten.cgroup.CgroupStats;
 import dev.sandkasten.config.Config;
 import dev.sandkasten.exec.Exec;
 import dev.sandkasten.exec.ExecInfo;
+import dev.sandkasten.exec.ExecSignal;
 import dev.sandkasten.exec.StdinPipe;
 import dev.sandkasten.text.TextEncoder;
 import java.nio.charset.StandardCharsets;
@@ -69,6 +70,7 @@ public final class HttpApi {
                 .get("/v1/sessions/{id}/execs/{execId}", this::getExec)
                 .get("/v1/sessions/{id}/execs/{execId}/stream", this::attachStream)
                 .post("/v1/sessions/{id}/execs/{execId}/stdin", this::writeStdin)
+                .post("/v1/sessions/{id}/execs/{execId}/signal", this::signalExec)
                 .delete("/v1/sessions/{id}/execs/{execId}", this::cancelExec)
                 .any((req, res) -> {
                     throw ApiError.notFound("no route for " + req.prologue().method().text() + " "
@@ -94,6 +96,7 @@ public final class HttpApi {
             case NOT_FOUND -> ApiError.sessionNotFound(e.getMessage());
             case EXEC_NOT_FOUND -> new ApiError(404, "EXEC_NOT_FOUND", e.getMessage());
             case EXEC_FINISHED -> new ApiError(404, "EXEC_FINISHED", e.getMessage());
+            case EXEC_NOT_RUNNING -> new ApiError(409, "EXEC_NOT_RUNNING", e.getMessage());
             case GONE -> new ApiError(410, "SESSION_GONE", e.getMessage());
             case INVALID -> ApiError.invalid(e.getMessage());
             case UNAVAILABLE -> new ApiError(503, "UNAVAILABLE", e.getMessage());
@@ -286,6 +289,22 @@ public final class HttpApi {
         n.put("bytes", bytes.length);
         n.put("closed", close);
         Json.send(res, 200, n);
+    }
+
+    /** {@code {"signal": "SIGINT"}} to a running command's process tree, never to the shell. */
+    private void signalExec(ServerRequest req, ServerResponse res) {
+        String sid = id(req, "id");
+        String execId = id(req, "execId");
+        RequestBody body = RequestBody.read(req, config.maxBodyBytes());
+        String name = body.string("signal", 32).orElseThrow(() -> ApiError.invalid("signal is required, e.g. \"SIGINT\"").exception());
+        ExecSignal signal = ExecSignal.parse(name).orElseThrow(() -> ApiError.invalid("unknown signal '" + name
+                + "'; use one of " + java.util.Arrays.stream(ExecSignal.values()).map(ExecSignal::wireName).toList()).exception());
+        int n = sessions.signal(sid, execId, signal);
+        ObjectNode o = Json.object();
+        o.put("ok", true);
+        o.put("signal", signal.wireName());
+        o.put("processes", n);
+        Json.send(res, 200, o);
     }
 
     private void cancelExec(ServerRequest req, ServerResponse res) {

@@ -273,7 +273,10 @@ public final class SessionShell implements AutoCloseable {
         out.start(ioThreads);
         err.start(ioThreads);
         String dir = Sandbox.INNER_CONTROL_DIR;
-        sandbox.sendLine("{ ( . " + dir + "/c." + n + " ); __sk_end " + n + " $?; } <" + input + " >" + dir + "/o." + n
+        // The job runs in an inner subshell that takes back the default SIGINT and SIGQUIT, which
+        // bash ignores in asynchronous commands: a signal request must be able to interrupt it.
+        sandbox.sendLine("{ ( trap - INT QUIT; . " + dir + "/c." + n + " ); __sk_end " + n + " $?; } <" + input
+                + " >" + dir + "/o." + n
                 + " 2>" + dir + "/e." + n + " & __sk_bg " + n + " $!");
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         while (true) {
@@ -281,7 +284,7 @@ public final class SessionShell implements AutoCloseable {
             Signal s = wait > 0 ? signals.poll(wait, TimeUnit.NANOSECONDS) : null;
             if (s instanceof Signal.FromShell(ControlRecord.Done(long id, int code, String cwd)) && id == n) {
                 group.moveAllExceptTo(spared, jobGroup);
-                job.watch(cwd, () -> jobs.remove(n));
+                job.watch(cwd, childOfShell(jobGroup.pids()), () -> jobs.remove(n));
                 return null;
             }
             if (s instanceof Signal.Cancel || s instanceof Signal.FromShell(ControlRecord.Done d)) continue;
@@ -301,6 +304,28 @@ public final class SessionShell implements AutoCloseable {
             if (isLost()) return new ExecOutcome.SandboxLost(0);
             return new ExecOutcome.Cancelled("the shell ended while starting the command", 0, stateLost);
         }
+    }
+
+    /** Of {@code pids}, the one whose parent is the shell (a background job's wrapper), or -1. */
+    private long childOfShell(List<Long> pids) {
+        long shell = shellPid;
+        for (long pid : pids) {
+            if (ProcessHandle.of(pid).flatMap(ProcessHandle::parent).map(ProcessHandle::pid).orElse(-1L) == shell) return pid;
+        }
+        return -1;
+    }
+
+    /**
+     * Sends {@code signal} to a running command's processes, never to the shell: for a foreground
+     * command everything in the command group but the shell and its ancestors, for a background
+     * one its job group. Returns how many processes got it, or -1 if the command is not running.
+     */
+    public int signal(Exec exec, ExecSignal signal) {
+        if (running == exec) return group.signalAllExcept(spared, signal.name(), () -> running == exec);
+        for (BackgroundJob job : jobs.values()) {
+            if (job.exec() == exec) return job.signal(signal);
+        }
+        return -1;
     }
 
     /**
