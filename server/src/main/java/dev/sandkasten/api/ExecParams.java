@@ -43,9 +43,10 @@ record ExecParams(ExecRequest request, StreamFormat format) {
                 .map(ms -> Duration.ofMillis(Math.min(ms, config.maxDetachGrace().toMillis())))
                 .orElse(config.disconnectGrace());
         boolean background = body.bool("background").orElse(false);
+        boolean stdin = body.bool("stdin").orElse(false);
         StreamFormat format = new StreamFormat(encoding, raw, chunk);
         return new ExecParams(new ExecRequest(cmd, Duration.ofMillis(timeoutMs), env, cwd, grace, format.toOutputFormat(),
-                background), format);
+                background, stdin), format);
     }
 
     static TextEncoder.Encoding encoding(String name) {

@@ -5,20 +5,25 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sandkasten.cgroup.CgroupStats;
 import dev.sandkasten.config.Config;
 import dev.sandkasten.exec.Exec;
+import dev.sandkasten.exec.ExecInfo;
+import dev.sandkasten.exec.ExecSignal;
+import dev.sandkasten.exec.StdinPipe;
 import dev.sandkasten.files.FileException;
 import dev.sandkasten.files.FileStore;
-import dev.sandkasten.workspace.WorkspaceStore;
-import dev.sandkasten.exec.ExecInfo;
+import dev.sandkasten.sandbox.SandboxStartException;
 import dev.sandkasten.session.SessionException;
 import dev.sandkasten.session.SessionManager;
 import dev.sandkasten.session.SessionSpec;
 import dev.sandkasten.session.SessionView;
-import dev.sandkasten.sandbox.SandboxStartException;
+import dev.sandkasten.text.TextEncoder;
+import dev.sandkasten.workspace.WorkspaceStore;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -32,6 +37,8 @@ public final class HttpApi {
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final Duration PROBE = Duration.ofSeconds(1);
+    /** How long a stdin write waits for a command that does not read before it is refused. */
+    private static final Duration STDIN_WAIT = Duration.ofSeconds(5);
     private static final io.helidon.http.HeaderName LAST_EVENT_ID = HeaderNames.create("Last-Event-ID");
 
     private final Config config;
@@ -70,6 +77,8 @@ public final class HttpApi {
                 .get("/v1/sessions/{id}/execs", this::listExecs)
                 .get("/v1/sessions/{id}/execs/{execId}", this::getExec)
                 .get("/v1/sessions/{id}/execs/{execId}/stream", this::attachStream)
+                .post("/v1/sessions/{id}/execs/{execId}/stdin", this::writeStdin)
+                .post("/v1/sessions/{id}/execs/{execId}/signal", this::signalExec)
                 .delete("/v1/sessions/{id}/execs/{execId}", this::cancelExec);
         files.routing(r);
         workspaces.routing(r);
@@ -99,6 +108,7 @@ public final class HttpApi {
             case NOT_FOUND -> ApiError.sessionNotFound(e.getMessage());
             case EXEC_NOT_FOUND -> new ApiError(404, "EXEC_NOT_FOUND", e.getMessage());
             case EXEC_FINISHED -> new ApiError(404, "EXEC_FINISHED", e.getMessage());
+            case EXEC_NOT_RUNNING -> new ApiError(409, "EXEC_NOT_RUNNING", e.getMessage());
             case GONE -> new ApiError(410, "SESSION_GONE", e.getMessage());
             case INVALID -> ApiError.invalid(e.getMessage());
             case UNAVAILABLE -> new ApiError(503, "UNAVAILABLE", e.getMessage());
@@ -248,6 +258,63 @@ public final class HttpApi {
 
     private void getExec(ServerRequest req, ServerResponse res) {
         Json.send(res, 200, Wire.exec(sessions.findExec(id(req, "id"), id(req, "execId")).info()));
+    }
+
+    /**
+     * Writes to a command's input: {@code {"data", "encoding"?, "close"?}}. Answers once the bytes
+     * are queued for the command; if it does not read, after {@link #STDIN_WAIT} with 409.
+     */
+    private void writeStdin(ServerRequest req, ServerResponse res) throws InterruptedException {
+        Exec exec = sessions.findExec(id(req, "id"), id(req, "execId"));
+        RequestBody body = RequestBody.read(req, config.maxBodyBytes());
+        boolean close = body.bool("close").orElse(false);
+        TextEncoder.Encoding encoding = ExecParams.encoding(body.string("encoding", 16).orElse("utf8"));
+        Optional<String> data = body.text("data");
+        if (data.isEmpty() && !close) throw ApiError.invalid("data is required (or \"close\": true to end the input)").exception();
+        byte[] bytes;
+        if (data.isEmpty()) {
+            bytes = new byte[0];
+        } else if (encoding == TextEncoder.Encoding.BASE64) {
+            try {
+                bytes = Base64.getDecoder().decode(data.get());
+            } catch (IllegalArgumentException e) {
+                throw ApiError.invalid("data is not valid base64").exception();
+            }
+        } else {
+            bytes = data.get().getBytes(StandardCharsets.UTF_8);
+        }
+        StdinPipe pipe = exec.stdin().orElseThrow(() -> new ApiError(409, "NO_STDIN", "exec " + exec.id()
+                + " was not started with \"stdin\": true; its input is /dev/null").exception());
+        try {
+            pipe.write(bytes, close, STDIN_WAIT);
+        } catch (StdinPipe.RefusedException e) {
+            throw (switch (e.reason()) {
+                case CLOSED -> new ApiError(409, "STDIN_CLOSED", "cannot write to exec " + exec.id() + ": " + e.getMessage());
+                case FULL -> new ApiError(409, "STDIN_FULL", "nothing written: " + e.getMessage() + "; retry later");
+                case TOO_LARGE -> ApiError.tooLarge(e.getMessage());
+            }).exception();
+        }
+        ObjectNode n = Json.object();
+        n.put("ok", true);
+        n.put("bytes", bytes.length);
+        n.put("closed", close);
+        Json.send(res, 200, n);
+    }
+
+    /** {@code {"signal": "SIGINT"}} to a running command's process tree, never to the shell. */
+    private void signalExec(ServerRequest req, ServerResponse res) {
+        String sid = id(req, "id");
+        String execId = id(req, "execId");
+        RequestBody body = RequestBody.read(req, config.maxBodyBytes());
+        String name = body.string("signal", 32).orElseThrow(() -> ApiError.invalid("signal is required, e.g. \"SIGINT\"").exception());
+        ExecSignal signal = ExecSignal.parse(name).orElseThrow(() -> ApiError.invalid("unknown signal '" + name
+                + "'; use one of " + java.util.Arrays.stream(ExecSignal.values()).map(ExecSignal::wireName).toList()).exception());
+        int n = sessions.signal(sid, execId, signal);
+        ObjectNode o = Json.object();
+        o.put("ok", true);
+        o.put("signal", signal.wireName());
+        o.put("processes", n);
+        Json.send(res, 200, o);
     }
 
     private void cancelExec(ServerRequest req, ServerResponse res) {

@@ -63,6 +63,24 @@ public final class CommandGroup {
         });
     }
 
+    /**
+     * Sends signal {@code name} (as {@code kill -s} spells it, e.g. {@code INT}) to every process
+     * in the group except {@code spared}, with the group frozen so that a child forked meanwhile
+     * is not missed. {@code stillWanted} is asked once frozen: the group may have moved on to
+     * another command in between. Returns how many processes were signalled (-1: not wanted).
+     */
+    public int signalAllExcept(Set<Long> spared, String name, java.util.function.BooleanSupplier stillWanted) {
+        int[] count = {-1};
+        whileFrozen(frozen -> {
+            if (!stillWanted.getAsBoolean()) return;
+            var pids = CgroupFiles.pids(group);
+            pids.removeAll(spared);
+            count[0] = pids.size();
+            Signals.send(pids, name);
+        });
+        return count[0];
+    }
+
     /** Kills every process in the group. */
     public void killAll() {
         killAllExcept(Set.of());

@@ -35,6 +35,8 @@ final class BackgroundJob {
     private final CompletableFuture<Integer> ended = new CompletableFuture<>();
     private long startedNanos;
     private String startCwd;
+    /** The subshell that waits for the job and reports its end; signals spare it (and its child, the job's shell). */
+    private volatile long wrapperPid = -1;
 
     BackgroundJob(Exec exec, long number, CommandGroup group, Path controlDir, List<OutputPump> pumps,
                   BackgroundDrain drain, CompletableFuture<Void> sandboxLost, Duration killGrace) {
@@ -52,15 +54,38 @@ final class BackgroundJob {
         return number;
     }
 
+    Exec exec() {
+        return exec;
+    }
+
+    /**
+     * Sends a signal to the job's processes, as a foreground command's get it: not to the
+     * subshell that reports the job's end, nor to the subshell that runs its script (the
+     * counterpart of the session's shell), only to what they started. -1 once it has ended.
+     */
+    int signal(ExecSignal signal) {
+        long wrapper = wrapperPid;
+        java.util.Set<Long> spared = new java.util.HashSet<>();
+        if (wrapper >= 0) {
+            spared.add(wrapper);
+            ProcessHandle.of(wrapper).ifPresent(w -> w.children().forEach(c -> spared.add(c.pid())));
+        }
+        return group.signalAllExcept(spared, signal.name(), () -> !exec.isDone());
+    }
+
     /** The job's end record arrived. */
     void ended(int exitCode) {
         ended.complete(exitCode);
     }
 
-    /** Starts waiting for the job's end; the command runs from now on, in {@code cwd}. */
-    void watch(String cwd, Runnable onDone) {
+    /**
+     * Starts waiting for the job's end; the command runs from now on, in {@code cwd}, and
+     * {@code wrapper} (or -1) is the subshell that will report its end.
+     */
+    void watch(String cwd, long wrapper, Runnable onDone) {
         startedNanos = System.nanoTime();
         startCwd = cwd;
+        wrapperPid = wrapper;
         Thread.ofVirtual().name("job-" + exec.id()).start(() -> {
             try {
                 exec.complete(await());
@@ -131,7 +156,9 @@ final class BackgroundJob {
         try {
             if (!group.isEmpty()) group.evictAllExcept(java.util.Set.of());
             group.remove();
-            for (String f : List.of("c." + number, "o." + number, "e." + number)) Files.deleteIfExists(controlDir.resolve(f));
+            for (String f : List.of("c." + number, "o." + number, "e." + number, "i." + number)) {
+                Files.deleteIfExists(controlDir.resolve(f));
+            }
         } catch (IOException | RuntimeException e) {
             log.debug("tidying after background exec {}: {}", exec.id(), e.toString());
         }

@@ -31,6 +31,7 @@ public final class Exec {
     private final Duration detachGrace;
     private final ExecRequest.OutputFormat format;
     private final boolean background;
+    private final StdinPipe stdin;
     /** Attached readers, and a counter that voids a pending disconnect cancel; guarded by this. */
     private int attached;
     private long attachEpoch;
@@ -50,6 +51,7 @@ public final class Exec {
         this.detachGrace = request.detachGrace();
         this.format = request.format();
         this.background = request.background();
+        this.stdin = request.stdin() ? new StdinPipe() : null;
         this.cmdTruncated = request.cmd().length() > CMD_PREVIEW_CHARS;
         this.cmdPreview = cmdTruncated ? request.cmd().substring(0, CMD_PREVIEW_CHARS) : request.cmd();
     }
@@ -74,6 +76,11 @@ public final class Exec {
 
     public Duration timeout() {
         return timeout;
+    }
+
+    /** The command's input, if it was started with one. */
+    public Optional<StdinPipe> stdin() {
+        return Optional.ofNullable(stdin);
     }
 
     /** Whether the command runs in the background (clients leaving never cancel it). */
@@ -143,9 +150,16 @@ public final class Exec {
 
     /** Ends the exec: records when, lets go of the command text, and hands out the outcome. */
     void complete(ExecOutcome result) {
+        if (stdin != null) stdin.end();
         finishedAt = Instant.now();
         request = null;
         outcome.complete(result);
+    }
+
+    /** The session is gone: output readers see the end, the input feeder lets go. */
+    public void shutdown() {
+        if (stdin != null) stdin.end();
+        output.close();
     }
 
     /** A snapshot for listings; consistent enough for display (fields are read one by one). */

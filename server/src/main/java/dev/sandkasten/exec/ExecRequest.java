@@ -14,9 +14,10 @@ import java.util.Optional;
  * @param detachGrace how long a foreground command outlives its last attached client, waiting for one to attach
  * @param format how the client that started it wants output presented; attaching clients default to it
  * @param background run in a subshell alongside the session's later commands, with a kill group of its own
+ * @param stdin give the command an input the daemon writes ({@link StdinPipe}) instead of /dev/null
  */
 public record ExecRequest(String cmd, Duration timeout, Map<String, String> env, Optional<String> cwd,
-                          Duration detachGrace, OutputFormat format, boolean background) {
+                          Duration detachGrace, OutputFormat format, boolean background, boolean stdin) {
     public ExecRequest {
         env = Map.copyOf(env);
     }

@@ -264,6 +264,7 @@ public final class SessionShell implements AutoCloseable {
         ensureFifos(n);
         Path ctl = sandbox.controlDir();
         Files.writeString(ctl.resolve("c." + n), script(exec.request()), StandardCharsets.UTF_8);
+        String input = openStdin(exec, n);
         OutputPump out = new OutputPump(ctl.resolve("o." + n), StdStream.STDOUT, exec.output());
         OutputPump err = new OutputPump(ctl.resolve("e." + n), StdStream.STDERR, exec.output());
         CommandGroup jobGroup = sandbox.cgroup().jobGroup("job." + n);
@@ -273,7 +274,10 @@ public final class SessionShell implements AutoCloseable {
         out.start(ioThreads);
         err.start(ioThreads);
         String dir = Sandbox.INNER_CONTROL_DIR;
-        sandbox.sendLine("{ ( . " + dir + "/c." + n + " ); __sk_end " + n + " $?; } </dev/null >" + dir + "/o." + n
+        // The job runs in an inner subshell that takes back the default SIGINT and SIGQUIT, which
+        // bash ignores in asynchronous commands: a signal request must be able to interrupt it.
+        sandbox.sendLine("{ ( trap - INT QUIT; . " + dir + "/c." + n + " ); __sk_end " + n + " $?; } <" + input
+                + " >" + dir + "/o." + n
                 + " 2>" + dir + "/e." + n + " & __sk_bg " + n + " $!");
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         while (true) {
@@ -281,7 +285,7 @@ public final class SessionShell implements AutoCloseable {
             Signal s = wait > 0 ? signals.poll(wait, TimeUnit.NANOSECONDS) : null;
             if (s instanceof Signal.FromShell(ControlRecord.Done(long id, int code, String cwd)) && id == n) {
                 group.moveAllExceptTo(spared, jobGroup);
-                job.watch(cwd, () -> jobs.remove(n));
+                job.watch(cwd, childOfShell(jobGroup.pids()), () -> jobs.remove(n));
                 return null;
             }
             if (s instanceof Signal.Cancel || s instanceof Signal.FromShell(ControlRecord.Done d)) continue;
@@ -303,12 +307,47 @@ public final class SessionShell implements AutoCloseable {
         }
     }
 
+    /** Of {@code pids}, the one whose parent is the shell (a background job's wrapper), or -1. */
+    private long childOfShell(List<Long> pids) {
+        long shell = shellPid;
+        for (long pid : pids) {
+            if (ProcessHandle.of(pid).flatMap(ProcessHandle::parent).map(ProcessHandle::pid).orElse(-1L) == shell) return pid;
+        }
+        return -1;
+    }
+
+    /**
+     * Sends {@code signal} to a running command's processes, never to the shell: for a foreground
+     * command everything in the command group but the shell and its ancestors, for a background
+     * one its job group. Returns how many processes got it, or -1 if the command is not running.
+     */
+    public int signal(Exec exec, ExecSignal signal) {
+        if (running == exec) return group.signalAllExcept(spared, signal.name(), () -> running == exec);
+        for (BackgroundJob job : jobs.values()) {
+            if (job.exec() == exec) return job.signal(signal);
+        }
+        return -1;
+    }
+
+    /**
+     * The path the command reads its input from: /dev/null, or a FIFO {@code i.N} made for it
+     * (by the daemon, like every FIFO, so the sandbox cannot swap it) and connected to its
+     * {@link StdinPipe} before the shell opens it.
+     */
+    private String openStdin(Exec exec, long n) throws IOException {
+        if (exec.stdin().isEmpty()) return "/dev/null";
+        launcher.makeFifos(sandbox, List.of("i." + n)); // made on demand: few commands want input
+        exec.stdin().get().open(sandbox.controlDir().resolve("i." + n));
+        return Sandbox.INNER_CONTROL_DIR + "/i." + n;
+    }
+
     private ExecOutcome runOne(Exec exec) throws Exception {
         long n = nextCommand++;
         ensureFifos(n);
         Path ctl = sandbox.controlDir();
         Path cmdFile = ctl.resolve("c." + n);
         Files.writeString(cmdFile, script(exec.request()), StandardCharsets.UTF_8);
+        String input = openStdin(exec, n);
         Set<Long> keep = spared;
         long shell = shellPid;
         OutputPump out = new OutputPump(ctl.resolve("o." + n), StdStream.STDOUT, exec.output());
@@ -320,7 +359,7 @@ public final class SessionShell implements AutoCloseable {
         long started = System.nanoTime();
         boolean sent = true;
         try {
-            sandbox.sendLine(". " + dir + "/c." + n + " </dev/null >" + dir + "/o." + n + " 2>" + dir + "/e." + n
+            sandbox.sendLine(". " + dir + "/c." + n + " <" + input + " >" + dir + "/o." + n + " 2>" + dir + "/e." + n
                     + "; __sk_done " + n + " $?");
         } catch (IOException e) {
             sent = false;
@@ -409,7 +448,7 @@ public final class SessionShell implements AutoCloseable {
             Path ctl = sandbox.controlDir();
             long n = untidyCommand;
             untidyCommand = -1;
-            for (String f : List.of("c." + n, "o." + n, "e." + n)) Files.deleteIfExists(ctl.resolve(f));
+            for (String f : List.of("c." + n, "o." + n, "e." + n, "i." + n)) Files.deleteIfExists(ctl.resolve(f));
         } catch (IOException | RuntimeException e) {
             if (isLost()) return;
             log.error("cleaning up after exec {} failed; closing its sandbox", exec.id(), e);

@@ -132,16 +132,16 @@ public final class Session {
                 Exec e = it.next();
                 if (e.isDone()) {
                     it.remove();
-                    e.output().close();
+                    e.shutdown();
                     finished--;
                 }
             }
         }
     }
 
-    /** Ends every exec's output log (the session is gone): attached readers see the end. */
+    /** Ends every exec's output and input (the session is gone): attached readers see the end. */
     void closeExecs() {
-        for (Exec e : execs()) e.output().close();
+        for (Exec e : execs()) e.shutdown();
     }
 
     public SessionView view() {

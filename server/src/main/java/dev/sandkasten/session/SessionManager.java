@@ -5,6 +5,7 @@ import dev.sandkasten.cgroup.CgroupStats;
 import dev.sandkasten.config.Config;
 import dev.sandkasten.exec.Exec;
 import dev.sandkasten.exec.ExecInfo;
+import dev.sandkasten.exec.ExecSignal;
 import dev.sandkasten.exec.ExecRequest;
 import dev.sandkasten.exec.SessionShell;
 import dev.sandkasten.sandbox.Image;
@@ -226,6 +227,22 @@ public final class SessionManager implements AutoCloseable {
                     + exec.info().state().wireName() + "); there is nothing to cancel");
         }
         exec.cancel("cancelled by request");
+    }
+
+    /**
+     * Sends a signal to a running command's process tree (not to the shell); returns how many
+     * processes got it. Throws EXEC_NOT_RUNNING for a queued or finished command.
+     */
+    public int signal(String id, String execId, ExecSignal signal) {
+        Session s = get(id);
+        Exec exec = findExec(id, execId);
+        int n = exec.isDone() ? -1 : s.shell().signal(exec, signal);
+        if (n < 0) {
+            String state = exec.info().state().wireName();
+            throw new SessionException(SessionException.Reason.EXEC_NOT_RUNNING, "exec " + execId + " is " + state
+                    + (state.equals("queued") ? "; signal it once it runs, or cancel it" : "; there is nothing to signal"));
+        }
+        return n;
     }
 
     /** A queued, running or recently finished exec of a session; throws EXEC_NOT_FOUND if there is none. */
