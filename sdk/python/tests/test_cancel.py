@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import time
 
+import anyio
+import httpx
 import pytest
 
-from sandkasten import Session
+from sandkasten import SandboxClient, Session
 
 from .conftest import DISCONNECT_GRACE_MS
 
@@ -101,12 +103,39 @@ async def test_async_with_and_aclose(log_session: Session) -> None:
     await stream.aclose()  # closing twice is harmless
 
 
-async def test_break_on_done_sends_no_cancel(session: Session) -> None:
+async def test_break_on_done_sends_no_cancel(client: SandboxClient, session: Session) -> None:
     # A finished command must not be cancelled afterwards, e.g. hitting the next command.
-    async for chunk in session.exec_stream("echo one"):
-        if chunk.done:
+    deletes: list[str] = []
+
+    async def record(request: httpx.Request) -> None:
+        if request.method == "DELETE":
+            deletes.append(request.url.path)
+
+    hooks = client._http.event_hooks
+    hooks["request"].append(record)
+    try:
+        async for chunk in session.exec_stream("echo one"):
+            if chunk.done:
+                break
+        assert (await session.exec("sleep 1; echo two")).output == "two\n"
+        # Leaving before the done chunk does cancel: the hook sees the cancels it should.
+        async for _chunk in session.exec_stream("echo three; sleep 30"):
             break
-    assert (await session.exec("sleep 1; echo two")).output == "two\n"
+        assert (await session.exec("echo four")).output == "four\n"
+    finally:
+        hooks["request"].remove(record)
+    assert len(deletes) == 1 and "/execs/" in deletes[0]
+
+
+async def test_a_cancelled_async_with_block_still_destroys_its_session(client: SandboxClient) -> None:
+    session_id = ""
+    with anyio.move_on_after(0.5):
+        async with await client.create_session() as s:
+            session_id = s.id
+            await anyio.sleep(30)
+    assert session_id
+    info = await Session(client, session_id).info()
+    assert info.status == "destroyed"
 
 
 async def test_shell_state_survives_the_cancel(log_session: Session) -> None:

@@ -76,9 +76,11 @@ def test_blocking_timeout_is_a_command_timeout_with_the_partial_result() -> None
         "exec_id": "ex_1",
         "exit_code": 137,
         "cwd": "/workspace",
+        "state_lost": True,
     }
     e = error(504, body)
     assert isinstance(e, CommandTimeoutError) and isinstance(e, StreamError)
+    assert e.state_lost
     assert (e.output, e.duration_ms, e.exec_id, e.code) == ("x\n", 1003, "ex_1", "COMMAND_TIMEOUT")
     assert e.result is not None and e.result.stdout == "x\n"
     assert "timeout_ms" in str(e)
@@ -104,14 +106,14 @@ def test_config_comes_from_the_environment(cls: type, monkeypatch: pytest.Monkey
     assert cls().base_url == "http://sandbox.example:9000"
     assert cls(base_url="http://other:1").base_url == "http://other:1"
     monkeypatch.delenv("SANDKASTEN_URL")
-    assert cls().base_url == "http://localhost:8080"
+    assert cls().base_url == "http://127.0.0.1:8080"
 
 
 @pytest.mark.parametrize("cls", [SandboxClient, SyncSandboxClient])
 def test_missing_key_or_bad_url_is_a_clear_error(cls: type, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SANDKASTEN_API_KEY", raising=False)
     with pytest.raises(ValueError, match="SANDKASTEN_API_KEY"):
-        cls(base_url="http://localhost:8080")
+        cls(base_url="http://127.0.0.1:8080")
     with pytest.raises(ValueError, match="SANDKASTEN_URL"):
         cls(base_url="localhost:8080", api_key="k" * 20)
 
@@ -138,3 +140,33 @@ def test_session_ids_are_escaped_into_one_path_segment() -> None:
     assert p.session_path("sb_a/../../x", "/exec") == "/v1/sessions/sb_a%2F..%2F..%2Fx/exec"
     with pytest.raises(ValueError, match="session_id"):
         p.session_path("")
+
+
+@pytest.mark.parametrize(
+    ("parse", "data"),
+    [
+        (p.parse_session_id, []),
+        (p.parse_session_id, {"id": 3}),
+        (p.parse_exec_result, {"output": "no exit code"}),
+        (p.parse_exec_result, "text"),
+        (p.parse_session_info, {"image": "python"}),
+        (p.parse_session_list, {"sessions": "nope"}),
+        (p.parse_stats, {"memory_bytes": "lots"}),
+    ],
+)
+def test_a_2xx_answer_of_the_wrong_shape_is_a_sandkasten_error(parse: object, data: object) -> None:
+    with pytest.raises(SandkastenError, match=r"expected .* from the daemon but got .*base_url"):
+        parse(data)  # type: ignore[operator]
+
+
+def test_encoding_and_network_go_into_the_bodies() -> None:
+    body = p.exec_body("true", timeout_ms=None, raw_output=False, env=None, cwd=None, encoding="base64")
+    assert body == {"cmd": "true", "encoding": "base64"}
+    with pytest.raises(ValueError, match="encoding"):
+        p.exec_body("true", timeout_ms=None, raw_output=False, env=None, cwd=None, encoding="latin1")  # type: ignore[arg-type]
+    assert p.create_session_body(None, None, None, None, None, "none") == {"network": "none"}
+
+
+def test_defaults_match_the_other_sdks() -> None:
+    assert p.DEFAULT_BASE_URL == "http://127.0.0.1:8080"
+    assert (p.DEFAULT_TIMEOUT_S, p.CANCEL_TIMEOUT_S) == (120.0, 5.0)

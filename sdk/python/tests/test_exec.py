@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from sandkasten import CommandTimeoutError, ExecResult, Session, StreamError
@@ -46,6 +48,13 @@ async def test_unicode_and_raw_output(session: Session) -> None:
     colored = "printf '\\033[31mred\\033[0m\\r\\n'"
     assert (await session.exec(colored)).output == "red\n"
     assert (await session.exec(colored, raw_output=True)).output == "\x1b[31mred\x1b[0m\r\n"
+
+
+async def test_base64_encoding_is_byte_exact(session: Session) -> None:
+    result = await session.exec("printf '\\377\\000a'", encoding="base64")
+    assert base64.b64decode(result.output) == b"\xff\x00a"
+    chunks = [c.output async for c in session.exec_stream("printf '\\376'", encoding="base64") if not c.done]
+    assert base64.b64decode("".join(chunks)) == b"\xfe"
 
 
 async def test_large_output_is_truncated_in_the_middle(session: Session) -> None:

@@ -47,6 +47,13 @@ async def test_create_get_list_info_destroy(client: SandboxClient) -> None:
     assert (await session.info()).status == "destroyed"  # the daemon remembers ended sessions a while
 
 
+async def test_network_none_is_accepted_and_an_unknown_mode_refused(client: SandboxClient) -> None:
+    async with await client.create_session(network="none") as s:
+        assert (await s.exec("echo ok")).output == "ok\n"
+    with pytest.raises(BadRequestError):
+        await client.create_session(network="host-please")
+
+
 async def test_default_image_is_python(client: SandboxClient) -> None:
     async with await client.create_session() as session:
         assert (await session.info()).image == "python"

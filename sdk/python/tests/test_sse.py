@@ -71,7 +71,6 @@ def test_field_syntax_per_the_standard() -> None:
         (b"message", b""),
         (b"message", b"x"),
     ]
-    assert dec.last_event_id == b"7"
 
 
 def test_an_event_without_its_blank_line_is_not_dispatched() -> None:
@@ -197,3 +196,33 @@ def test_per_chunk_overhead_is_far_below_a_millisecond() -> None:
     per_chunk = (time.perf_counter() - start) / n
     assert total == n * 16384
     assert per_chunk < 0.5e-3, f"{per_chunk * 1e6:.0f} us per chunk"
+
+
+def test_an_empty_read_after_a_cr_keeps_the_crlf_together() -> None:
+    dec = p.SSEDecoder()
+    assert dec.feed(b"data: a\r") == []
+    assert dec.feed(b"") == []
+    # The LF completes the CRLF of "data: a"; only the next line end is the blank line.
+    assert dec.feed(b"\ndata: b\r\n") == []
+    assert dec.feed(b"\r\n") == [(b"message", b"a\nb")]
+
+
+def test_an_endless_line_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(p, "MAX_EVENT_BYTES", 1000)
+    dec = p.SSEDecoder()
+    dec.feed(b"data: ")
+    with pytest.raises(StreamError, match="longer than 1000 bytes, so the peer is not a Sandkasten daemon"):
+        for _ in range(20):
+            dec.feed(b"x" * 100)
+
+
+def test_an_endless_event_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(p, "MAX_EVENT_BYTES", 1000)
+    dec = p.SSEDecoder()
+    with pytest.raises(StreamError, match="an SSE event is longer than 1000 bytes"):
+        for _ in range(200):
+            dec.feed(b"data: yyyyyyyyyy\n")
+
+
+def test_the_limit_is_the_java_sdks() -> None:
+    assert p.MAX_EVENT_BYTES == 64 << 20

@@ -94,6 +94,18 @@ export class Http {
   private failure(e: unknown, method: string, path: string, signal: AbortSignal | undefined, expiredMs: number): unknown {
     if (signal?.aborted) return signal.reason;
     if (e instanceof SandkastenError) return e;
+    const code = describe(e);
+    if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+      // Node's fetch (undici) gives up on an answer that takes over 5 minutes: that is the
+      // client's own limit, not the daemon's, and a blocking exec's command runs on regardless.
+      return new SandkastenConnectionError(
+        `${method} ${path}: Node's fetch gave up waiting for the answer (${code}, undici's 5-minute ` +
+          'headersTimeout/bodyTimeout); the daemon is reachable and the command still runs there. ' +
+          'Use session.execStream() for long commands, or pass new SandboxClient({ fetch }) with a fetch ' +
+          "that uses an undici Agent with headersTimeout: 0 and bodyTimeout: 0",
+        { cause: e },
+      );
+    }
     if (expiredMs > 0) {
       return new SandkastenConnectionError(
         `${method} ${path}: the daemon at ${this.baseUrl} did not answer within ${expiredMs / 1000} s. ` +

@@ -1,4 +1,4 @@
-import { NotFoundError, SessionGoneError } from './errors.js';
+import { NotFoundError } from './errors.js';
 import type { Http } from './http.js';
 import { ExecStream } from './stream.js';
 import type { ExecOptions, ExecResult, ExecStreamOptions, SessionInfo, SessionStats } from './types.js';
@@ -74,7 +74,7 @@ export class Session {
    */
   execStream(cmd: string, options: ExecStreamOptions = {}): ExecStream {
     checkArguments(cmd, options);
-    return new ExecStream(this.#http, this.#path, cmd, options);
+    return new ExecStream(this.#http, this.#path, cmd, options, (execId) => this.cancel(execId));
   }
 
   /**
@@ -103,16 +103,13 @@ export class Session {
   }
 
   /**
-   * Destroys the session: every process and file of it is gone when this resolves. A session
-   * that is already gone is not an error, so this is safe in `finally` blocks.
+   * Destroys the session: every process and file of it is gone when this resolves.
+   *
+   * @throws {SessionGoneError} the session had ended already (destroyed, expired or lost)
+   * @throws {NotFoundError} the daemon does not know the session (any more)
    */
   async destroy(options: RequestOptions = {}): Promise<void> {
-    try {
-      await this.#http.json('DELETE', this.#path, options);
-    } catch (e) {
-      if (e instanceof SessionGoneError || e instanceof NotFoundError) return;
-      throw e;
-    }
+    await this.#http.json('DELETE', this.#path, options);
   }
 
   // File routes (write, read, upload) join here once the daemon serves /fs/*.

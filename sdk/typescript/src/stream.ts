@@ -1,6 +1,6 @@
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
 
-import { CommandCancelledError, CommandTimeoutError, NotFoundError, StreamError } from './errors.js';
+import { CommandCancelledError, CommandTimeoutError, StreamError } from './errors.js';
 import { describe, type Http } from './http.js';
 import type { ExecChunk, ExecStreamOptions } from './types.js';
 import { createDecoder } from './utf8.js';
@@ -11,6 +11,49 @@ const TIMEOUT_OUTPUT_KEEP = 1 << 20;
 
 /** A cancel is a small request to the daemon; it must not hold up the code that leaves a stream. */
 const CANCEL_TIMEOUT_MS = 5_000;
+
+/**
+ * The most bytes accepted between two complete events: the daemon's largest event is a few
+ * MiB, so more means the peer is not a Sandkasten daemon (the Python and Java SDKs use the same
+ * limit). Without it the SSE parser would buffer an endless line or event without bound.
+ */
+export const MAX_EVENT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The SSE parser with a size limit: it counts the bytes fed since the parser last completed an
+ * event (or a comment, the daemon's keep-alive) and throws once they pass `max`. Complete
+ * events collect in {@link events}, for the caller to take after each {@link feed}.
+ */
+export class EventFeed {
+  readonly events: EventSourceMessage[] = [];
+  #pending = 0;
+  readonly #parser: EventSourceParser;
+
+  constructor(private readonly max: number = MAX_EVENT_BYTES) {
+    this.#parser = createParser({
+      onEvent: (event) => {
+        this.events.push(event);
+        this.#pending = 0;
+      },
+      onComment: () => {
+        this.#pending = 0;
+      },
+    });
+  }
+
+  /** Feeds `text`, decoded from `bytes` bytes of the body. */
+  feed(text: string, bytes: number, execId: string | null = null): void {
+    this.#pending += bytes;
+    this.#parser.feed(text);
+    if (this.#pending > this.max) {
+      throw new StreamError(
+        `an SSE line or event is longer than ${this.max} bytes, so the peer is not a Sandkasten daemon. ` +
+          'Check that baseUrl points at the Sandkasten daemon and not at another server',
+        { execId },
+      );
+    }
+  }
+}
 
 /**
  * What {@link Session.execStream} returns: an async iterator of the command's chunks, which
@@ -28,11 +71,19 @@ const CANCEL_TIMEOUT_MS = 5_000;
 export class ExecStream implements AsyncIterable<ExecChunk> {
   readonly #state: StreamState;
   readonly #chunks: AsyncGenerator<ExecChunk, void, undefined>;
+  readonly #cancel: (execId: string) => Promise<boolean>;
 
-  /** @internal Use `Session.execStream`. */
-  constructor(http: Http, sessionPath: string, cmd: string, options: ExecStreamOptions) {
+  /** @internal Use `Session.execStream`; `cancel` is the session's own. */
+  constructor(
+    http: Http,
+    sessionPath: string,
+    cmd: string,
+    options: ExecStreamOptions,
+    cancel: (execId: string) => Promise<boolean>,
+  ) {
     this.#state = new StreamState(http, sessionPath);
     this.#chunks = run(this.#state, cmd, options);
+    this.#cancel = cancel;
   }
 
   /** The daemon's id for the command, known once the stream has started (after the first `next()`). */
@@ -63,15 +114,7 @@ export class ExecStream implements AsyncIterable<ExecChunk> {
   async cancel(): Promise<boolean> {
     const { execId, finished } = this.#state;
     if (execId === null || finished) return false;
-    return this.#state.http
-      .json('DELETE', `${this.#state.sessionPath}/execs/${encodeURIComponent(execId)}`)
-      .then(
-        () => true,
-        (e: unknown) => {
-          if (e instanceof NotFoundError) return false;
-          throw e;
-        },
-      );
+    return this.#cancel(execId);
   }
 
   [Symbol.asyncIterator](): this {
@@ -141,8 +184,8 @@ async function* run(
 
     const reader = response.body.getReader();
     const decode = createDecoder();
-    const events: EventSourceMessage[] = [];
-    const parser = createParser({ onEvent: (event) => events.push(event) });
+    const feed = new EventFeed();
+    const events = feed.events;
 
     for (;;) {
       let read: ReadableStreamReadResult<Uint8Array>;
@@ -165,7 +208,8 @@ async function* run(
         );
       }
       watchdog.received();
-      parser.feed(read.done ? decode(new Uint8Array(0), true) : decode(read.value));
+      if (read.done) feed.feed(decode(new Uint8Array(0), true), 0, state.execId);
+      else feed.feed(decode(read.value), read.value.byteLength, state.execId);
 
       for (let i = 0; i < events.length; i++) {
         if (signal?.aborted) throw signal.reason;

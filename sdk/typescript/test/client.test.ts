@@ -102,10 +102,10 @@ describe('sessions', () => {
     expect(stats.pids).toBeGreaterThanOrEqual(1);
   });
 
-  it('destroys a session; destroying it again is harmless; using it is SessionGoneError', async () => {
+  it('destroys a session; destroying or using it again is SessionGoneError', async () => {
     const session = await client.createSession();
     await session.destroy();
-    await session.destroy();
+    await expect(session.destroy()).rejects.toBeInstanceOf(SessionGoneError);
     expect((await session.info()).status).toBe('destroyed');
     const error = await session.exec('true').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SessionGoneError);

@@ -1,6 +1,6 @@
 import { inject } from 'vitest';
 
-import { SandboxClient, type Session } from '../src/index.js';
+import { NotFoundError, SandboxClient, SessionGoneError, type Session } from '../src/index.js';
 
 /** A client for the daemon the global setup started. */
 export function testClient(): SandboxClient {
@@ -29,6 +29,13 @@ export class SessionPool {
   }
 
   async destroyAll(): Promise<void> {
-    await Promise.all(this.sessions.splice(0).map((s) => s.destroy()));
+    // A test may have destroyed its session itself: that is fine here.
+    await Promise.all(
+      this.sessions.splice(0).map((s) =>
+        s.destroy().catch((e: unknown) => {
+          if (!(e instanceof SessionGoneError || e instanceof NotFoundError)) throw e;
+        }),
+      ),
+    );
   }
 }

@@ -96,4 +96,18 @@ describe('a daemon that misbehaves', () => {
     expect(error).toBeInstanceOf(StreamError);
     expect((error as Error).message).toMatch(/malformed 'chunk' event \(not json\).*versions match/);
   });
+
+  it("undici's 5-minute headers timeout on a blocking exec says the command still runs", async () => {
+    const fetch = async (input: string, init: RequestInit): Promise<Response> => {
+      if (init.method === 'GET') return new Response('{"id":"sb_fake"}', { status: 200 });
+      throw new TypeError('fetch failed', {
+        cause: Object.assign(new Error('Headers Timeout Error'), { code: 'UND_ERR_HEADERS_TIMEOUT' }),
+      });
+    };
+    const session = await new SandboxClient({ baseUrl, apiKey: 'fake-key', fetch }).getSession('sb_fake');
+    const error = await session.exec('sleep 400').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SandkastenConnectionError);
+    expect((error as Error).message).toMatch(/UND_ERR_HEADERS_TIMEOUT.*still runs there.*execStream.*headersTimeout: 0/);
+    expect((error as Error).message).not.toMatch(/could not reach/);
+  });
 });

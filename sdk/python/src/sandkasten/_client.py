@@ -11,21 +11,21 @@ import anyio
 import httpx
 
 from . import _protocol as p
-from ._errors import NotFoundError, SandkastenConnectionError, SessionGoneError, StreamError
-from ._types import ExecChunk, ExecResult, SessionInfo, SessionStats
+from ._errors import NotFoundError, SessionGoneError
+from ._types import Encoding, ExecChunk, ExecResult, SessionInfo, SessionStats
 from ._version import __version__
 
 __all__ = ["ExecStream", "SandboxClient", "Session"]
 
-# A cancel is a small request to a local daemon; it must not hold up the code that leaves a stream.
-_CANCEL_TIMEOUT_S = 5.0
+# Destroying waits for the session's command to wind down (the daemon allows it about 10 s).
+_DESTROY_TIMEOUT_S = 30.0
 
 
 class SandboxClient:
     """Async client of a Sandkasten daemon.
 
     Args:
-        base_url: the daemon's URL; defaults to ``$SANDKASTEN_URL``, then ``http://localhost:8080``.
+        base_url: the daemon's URL; defaults to ``$SANDKASTEN_URL``, then ``http://127.0.0.1:8080``.
         api_key: the daemon's API key; defaults to ``$SANDKASTEN_API_KEY``.
         timeout: seconds to wait for the daemon on ordinary requests, and the longest
             silence tolerated inside a stream (the daemon sends a keep-alive every second).
@@ -35,7 +35,7 @@ class SandboxClient:
         ValueError: no API key was given or found, or ``base_url`` is not an HTTP URL.
 
     Example:
-        >>> async with SandboxClient(base_url="http://localhost:8080", api_key="...") as client:
+        >>> async with SandboxClient(base_url="http://127.0.0.1:8080", api_key="...") as client:
         ...     async with await client.create_session() as session:
         ...         result = await session.exec("echo hello")
         ...         print(result.output)
@@ -47,10 +47,9 @@ class SandboxClient:
         *,
         base_url: str | None = None,
         api_key: str | None = None,
-        timeout: float = 120.0,
+        timeout: float = p.DEFAULT_TIMEOUT_S,
     ) -> None:
         self._base_url, key = p.resolve_config(base_url, api_key)
-        self._timeout = timeout
         self._http = httpx.AsyncClient(
             base_url=self._base_url,
             headers={"Authorization": f"Bearer {key}", "User-Agent": f"sandkasten-python/{__version__}"},
@@ -73,6 +72,7 @@ class SandboxClient:
         workspace_id: str | None = None,
         env: Mapping[str, str] | None = None,
         labels: Mapping[str, str] | None = None,
+        network: str | None = None,
     ) -> Session:
         """Create a session: a fresh sandbox with its own persistent shell.
 
@@ -82,6 +82,7 @@ class SandboxClient:
             workspace_id: a persistent workspace to mount at ``/workspace`` (when the daemon supports it).
             env: environment variables for every command of the session.
             labels: free-form labels, returned in :class:`SessionInfo`.
+            network: the network mode; the daemon supports ``"none"`` (loopback only), its default.
 
         Example:
             >>> session = await client.create_session(image="python", env={"LANG": "C.UTF-8"})
@@ -94,9 +95,10 @@ class SandboxClient:
             workspace_id,
             dict(env) if env is not None else None,
             dict(labels) if labels is not None else None,
+            network,
         )
         data = await self._request("POST", "/v1/sessions", json=body)
-        return Session(self, data["id"])
+        return Session(self, p.parse_session_id(data))
 
     async def get_session(self, session_id: str) -> Session:
         """Attach to an existing session by id (checking that it exists).
@@ -150,7 +152,7 @@ class SandboxClient:
                 timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
             )
         except httpx.TransportError as e:
-            raise _connection_error(self._base_url, method, path, e) from e
+            raise p.connection_error(self._base_url, method, path, e) from e
         if not 200 <= resp.status_code < 300:
             raise p.error_from_response(resp.status_code, resp.content)
         return p.decode_json(resp.content, f"{method} {path}")
@@ -160,7 +162,7 @@ class SandboxClient:
         # The daemon also kills a command whose stream disconnected (after a grace period), so a
         # failed cancel only delays the kill. RuntimeError: the client was closed meanwhile.
         with anyio.CancelScope(shield=True), contextlib.suppress(httpx.HTTPError, RuntimeError):
-            await self._http.delete(p.exec_cancel_path(session_id, exec_id), timeout=_CANCEL_TIMEOUT_S)
+            await self._http.delete(p.exec_cancel_path(session_id, exec_id), timeout=p.CANCEL_TIMEOUT_S)
 
 
 class Session:
@@ -195,6 +197,7 @@ class Session:
         raw_output: bool = False,
         env: Mapping[str, str] | None = None,
         cwd: str | None = None,
+        encoding: Encoding | None = None,
     ) -> ExecResult:
         """Run ``cmd`` in the session's shell and wait for it to finish.
 
@@ -206,6 +209,8 @@ class Session:
             raw_output: keep ANSI escapes and CRLF as the program wrote them.
             env: variables for this command only (it then runs in a subshell).
             cwd: working directory for this command only (it then runs in a subshell).
+            encoding: ``"base64"`` for byte-exact output (``output``, ``stdout`` and ``stderr``
+                are then base64); ``None``: the daemon's default, ``"utf8"``.
 
         Raises:
             CommandTimeoutError: the command ran past ``timeout_ms``; ``e.output`` has what it printed.
@@ -215,7 +220,7 @@ class Session:
             >>> result = await session.exec("ls /workspace && python3 --version")
             >>> print(result.exit_code, result.output)
         """
-        body = p.exec_body(cmd, timeout_ms=timeout_ms, raw_output=raw_output, env=env, cwd=cwd)
+        body = p.exec_body(cmd, timeout_ms=timeout_ms, raw_output=raw_output, env=env, cwd=cwd, encoding=encoding)
         data = await self._client._request(
             "POST", p.session_path(self._id, "/exec"), json=body, timeout=self._client._exec_timeout
         )
@@ -230,6 +235,7 @@ class Session:
         raw_output: bool = False,
         env: Mapping[str, str] | None = None,
         cwd: str | None = None,
+        encoding: Encoding | None = None,
     ) -> ExecStream:
         r"""Run ``cmd`` and iterate over its output as the program writes it.
 
@@ -245,6 +251,7 @@ class Session:
             raw_output: keep ANSI escapes and CRLF as the program wrote them.
             env: variables for this command only.
             cwd: working directory for this command only.
+            encoding: ``"base64"`` for byte-exact output (each chunk's ``output`` is then base64).
 
         Raises (while iterating):
             CommandTimeoutError: the command ran past ``timeout_ms``; ``e.output`` has what it printed.
@@ -257,7 +264,15 @@ class Session:
             ...     if chunk.done:
             ...         print(f"\nExit code: {chunk.exit_code}")
         """
-        body = p.exec_body(cmd, timeout_ms=timeout_ms, raw_output=raw_output, env=env, cwd=cwd, chunk_size=chunk_size)
+        body = p.exec_body(
+            cmd,
+            timeout_ms=timeout_ms,
+            raw_output=raw_output,
+            env=env,
+            cwd=cwd,
+            chunk_size=chunk_size,
+            encoding=encoding,
+        )
         return ExecStream(self._client, self._id, body)
 
     async def cancel(self, exec_id: str) -> bool:
@@ -313,8 +328,13 @@ class Session:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        # Shielded: a block left because its task was cancelled (a timeout, say) must still
+        # destroy the session; the deadline bounds how long that may hold up the cancellation.
         # Already gone is fine: the goal of leaving the block is met.
-        with contextlib.suppress(NotFoundError, SessionGoneError):
+        with (
+            anyio.CancelScope(shield=True, deadline=anyio.current_time() + _DESTROY_TIMEOUT_S),
+            contextlib.suppress(NotFoundError, SessionGoneError),
+        ):
             await self.destroy()
 
     def __repr__(self) -> str:
@@ -386,44 +406,20 @@ async def _stream_chunks(
     client: SandboxClient, session_id: str, body: dict[str, Any], state: p.ExecStreamState
 ) -> AsyncGenerator[ExecChunk, None]:
     path = p.session_path(session_id, "/exec/stream")
-    started = False
     try:
         async with client._http.stream("POST", path, json=body) as resp:
             if resp.status_code != 200:
                 await resp.aread()
                 raise p.error_from_response(resp.status_code, resp.content)
-            started = True
-            # Known before the first event, so a cancel works even if we leave before `start`.
-            state.exec_id = resp.headers.get("x-exec-id")
-            feed = p.SSEDecoder().feed
-            on_event = state.on_event
+            state.opened(resp.headers.get("x-exec-id"))
+            feed = state.feed
             async for raw in resp.aiter_bytes():
-                for event, data in feed(raw):
-                    chunk = on_event(event, data)
-                    if chunk is not None:
-                        yield chunk
-            if not state.finished:
-                raise state.ended_early()
+                for chunk in feed(raw):
+                    yield chunk
+            state.ended()
     except httpx.TransportError as e:
-        if not started:
-            raise _connection_error(client._base_url, "POST", path, e) from e
-        raise StreamError(
-            f"the connection to the daemon broke mid-stream ({e!r})",
-            exec_id=state.exec_id,
-            hint="Check that the daemon is still running; the command was cancelled",
-        ) from e
+        raise state.transport_error(e, client._base_url, path) from e
     finally:
-        if not state.finished and state.exec_id is not None:
-            await client._cancel_quietly(session_id, state.exec_id)
-
-
-def _connection_error(base_url: str, method: str, path: str, e: Exception) -> SandkastenConnectionError:
-    if isinstance(e, httpx.TimeoutException):
-        return SandkastenConnectionError(
-            f"{method} {path}: the daemon at {base_url} did not answer in time ({type(e).__name__}). "
-            "Check that it is running and not overloaded, or raise SandboxClient(timeout=...)"
-        )
-    return SandkastenConnectionError(
-        f"could not reach the Sandkasten daemon at {base_url} ({type(e).__name__}: {e}). "
-        "Check that it is running (./sandkasten serve) and that base_url / SANDKASTEN_URL is right"
-    )
+        exec_id = state.to_cancel()
+        if exec_id is not None:
+            await client._cancel_quietly(session_id, exec_id)

@@ -213,6 +213,8 @@ class CommandTimeoutError(StreamError):
         duration_ms: how long the command ran, if the daemon said.
         result: for ``exec`` only, the whole partial :class:`ExecResult`
             (with ``stdout`` and ``stderr`` apart); ``None`` for streams.
+        state_lost: the daemon had to restart the session's shell to stop the command, so
+            its working directory, variables and functions are back to the session's start.
 
     Example:
         >>> try:
@@ -230,6 +232,7 @@ class CommandTimeoutError(StreamError):
         duration_ms: int | None = None,
         exec_id: str | None = None,
         result: ExecResult | None = None,
+        state_lost: bool = False,
     ) -> None:
         super().__init__(
             message,
@@ -244,6 +247,7 @@ class CommandTimeoutError(StreamError):
         self.truncated = truncated
         self.duration_ms = duration_ms
         self.result = result
+        self.state_lost = state_lost
 
 
 class CommandCancelledError(StreamError):

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
+import httpx
+
 from ._errors import (
     APIError,
     AuthenticationError,
@@ -25,14 +27,26 @@ from ._errors import (
     InternalServerError,
     NotFoundError,
     PayloadTooLargeError,
+    SandkastenConnectionError,
     SandkastenError,
     ServiceUnavailableError,
     SessionGoneError,
     StreamError,
 )
-from ._types import ExecChunk, ExecResult, SessionInfo, SessionStats
+from ._types import Encoding, ExecChunk, ExecResult, SessionInfo, SessionStats
 
-DEFAULT_BASE_URL = "http://localhost:8080"
+# 127.0.0.1 rather than localhost: localhost may resolve to ::1 first, where the daemon does not listen.
+DEFAULT_BASE_URL = "http://127.0.0.1:8080"
+
+# Seconds for the whole of an ordinary request (the daemon answers them at once).
+DEFAULT_TIMEOUT_S = 120.0
+
+# A cancel is a small request to a local daemon; it must not hold up the code that leaves a stream.
+CANCEL_TIMEOUT_S = 5.0
+
+# The longest SSE line or event accepted: the daemon's largest event is a few MiB, so more means
+# the peer is not a Sandkasten daemon (the Java and TypeScript SDKs use the same limit).
+MAX_EVENT_BYTES = 64 << 20
 
 # How much output a stream keeps for CommandTimeoutError.output. The daemon keeps 1 MiB of a
 # blocking command's output by default; the stream keeps the same amount (its most recent part).
@@ -86,8 +100,11 @@ def exec_body(
     env: Mapping[str, str] | None,
     cwd: str | None,
     chunk_size: int | None = None,
+    encoding: Encoding | None = None,
 ) -> dict[str, Any]:
     """The JSON body of a blocking or streaming exec, checked before it is sent."""
+    if encoding not in (None, "utf8", "base64"):
+        raise ValueError(f"encoding must be 'utf8', 'base64' or None, got {encoding!r}")
     if not isinstance(cmd, str):
         raise TypeError(f"cmd must be a str of bash source, got {type(cmd).__name__}")
     _positive_int("timeout_ms", timeout_ms)
@@ -103,6 +120,8 @@ def exec_body(
         body["cwd"] = cwd
     if chunk_size is not None:
         body["chunk_size"] = chunk_size
+    if encoding is not None:
+        body["encoding"] = encoding
     return body
 
 
@@ -112,6 +131,7 @@ def create_session_body(
     workspace_id: str | None,
     env: dict[str, str] | None,
     labels: dict[str, str] | None,
+    network: str | None = None,
 ) -> dict[str, Any]:
     """The JSON body of ``POST /v1/sessions``."""
     _positive_int("ttl_seconds", ttl_seconds)
@@ -126,6 +146,8 @@ def create_session_body(
         body["env"] = dict(env)
     if labels is not None:
         body["labels"] = dict(labels)
+    if network is not None:
+        body["network"] = network
     return body
 
 
@@ -166,7 +188,7 @@ def error_from_response(status: int, content: bytes) -> SandkastenError:
         body = None
 
     if code == "COMMAND_TIMEOUT" or (status == 504 and isinstance(body, dict) and "exit_code" in body):
-        result = parse_exec_result(body) if isinstance(body, dict) and "output" in body else None
+        result = _exec_result(body) if isinstance(body, dict) and "output" in body else None
         return CommandTimeoutError(
             message,
             output=result.output if result else "",
@@ -174,6 +196,7 @@ def error_from_response(status: int, content: bytes) -> SandkastenError:
             duration_ms=result.duration_ms if result else None,
             exec_id=result.exec_id if result else None,
             result=result,
+            state_lost=result.state_lost if result else False,
         )
     if code == "CANCELLED":
         exec_id = body.get("exec_id") if isinstance(body, dict) else None
@@ -183,7 +206,7 @@ def error_from_response(status: int, content: bytes) -> SandkastenError:
     hint: str | None = None
     if cls is NotFoundError and code != "SESSION_NOT_FOUND":
         hint = (
-            "Check that base_url points at the Sandkasten daemon (for example http://localhost:8080) "
+            "Check that base_url points at the Sandkasten daemon (for example http://127.0.0.1:8080) "
             "and that the id is right"
         )
     elif cls is APIError and code is None:
@@ -191,8 +214,39 @@ def error_from_response(status: int, content: bytes) -> SandkastenError:
     return cls(status, code, message, body=body, hint=hint)
 
 
-def parse_exec_result(data: dict[str, Any]) -> ExecResult:
+def _malformed(what: str, data: object, e: Exception) -> SandkastenError:
+    shown = repr(data)
+    if len(shown) > 200:
+        shown = shown[:200] + "..."
+    return SandkastenError(
+        f"expected {what} from the daemon but got {shown} ({type(e).__name__}: {e}). "
+        "Check that base_url points at the Sandkasten daemon and not at another server"
+    )
+
+
+def parse_session_id(data: Any) -> str:
+    """The id of a created session."""
+    try:
+        session_id = data["id"]
+        if not isinstance(session_id, str):
+            raise TypeError("id is not a string")
+    except (KeyError, TypeError, IndexError) as e:
+        raise _malformed("a session with an id", data, e) from None
+    return session_id
+
+
+def parse_exec_result(data: Any) -> ExecResult:
     """An :class:`ExecResult` from the daemon's JSON."""
+    try:
+        if "exit_code" not in data:
+            raise KeyError("exit_code")
+        return _exec_result(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise _malformed("an exec result", data, e) from None
+
+
+def _exec_result(data: dict[str, Any]) -> ExecResult:
+    """Lenient: a timeout's partial result lacks fields a finished command has."""
     return ExecResult(
         exit_code=int(data.get("exit_code", -1)),
         cwd=data.get("cwd") or "",
@@ -207,12 +261,19 @@ def parse_exec_result(data: dict[str, Any]) -> ExecResult:
     )
 
 
-def parse_session_info(data: dict[str, Any]) -> SessionInfo:
+def parse_session_info(data: Any) -> SessionInfo:
     """A :class:`SessionInfo` from the daemon's JSON."""
+    try:
+        return _session_info(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise _malformed("a session", data, e) from None
+
+
+def _session_info(data: dict[str, Any]) -> SessionInfo:
     return SessionInfo(
         id=data["id"],
         image=data.get("image") or "",
-        status=data.get("status") or "",
+        status=data["status"],
         cwd=data.get("cwd") or "",
         created_at=data.get("created_at") or "",
         expires_at=data.get("expires_at") or "",
@@ -226,18 +287,23 @@ def parse_session_info(data: dict[str, Any]) -> SessionInfo:
 def parse_session_list(data: Any) -> list[SessionInfo]:
     """The daemon answers a JSON array; servers for 0.3 wrapped it in ``{"sessions": [...]}``."""
     items = data.get("sessions", []) if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise _malformed("a JSON array of sessions", data, TypeError("not a list"))
     return [parse_session_info(item) for item in items]
 
 
-def parse_stats(data: dict[str, Any]) -> SessionStats:
+def parse_stats(data: Any) -> SessionStats:
     """A :class:`SessionStats` from the daemon's JSON."""
-    pids = data.get("pids")
-    return SessionStats(
-        memory_bytes=int(data.get("memory_bytes") or 0),
-        memory_limit=int(data.get("memory_limit") or 0),
-        cpu_usage_usec=int(data.get("cpu_usage_usec") or 0),
-        pids=int(pids) if pids is not None else None,
-    )
+    try:
+        pids = data.get("pids")
+        return SessionStats(
+            memory_bytes=int(data.get("memory_bytes") or 0),
+            memory_limit=int(data.get("memory_limit") or 0),
+            cpu_usage_usec=int(data.get("cpu_usage_usec") or 0),
+            pids=int(pids) if pids is not None else None,
+        )
+    except (TypeError, ValueError, AttributeError) as e:
+        raise _malformed("session stats", data, e) from None
 
 
 class SSEDecoder:
@@ -255,17 +321,23 @@ class SSEDecoder:
     client's throughput is bounded by httpx's transport, not by parsing.
     """
 
-    __slots__ = ("_cr", "_data", "_event", "_parts", "last_event_id")
+    __slots__ = ("_cr", "_data", "_event", "_parts", "_parts_len")
 
     def __init__(self) -> None:
         self._parts: list[bytes] = []
+        self._parts_len = 0
         self._cr = False
         self._event = b""
         self._data: list[bytes] = []
-        self.last_event_id = b""
 
     def feed(self, chunk: bytes) -> list[tuple[bytes, bytes]]:
-        """Decode ``chunk`` and return the events it completed."""
+        """Decode ``chunk`` and return the events it completed.
+
+        Raises:
+            StreamError: a line or an event is longer than :data:`MAX_EVENT_BYTES`.
+        """
+        if not chunk:
+            return []  # and keep a pending CR: an LF in the next read still belongs to it
         if self._cr:
             # The previous read ended in CR: an LF starting this one belongs to the same line end.
             self._cr = False
@@ -278,11 +350,15 @@ class SSEDecoder:
             # Part of a line longer than a read: keep the pieces and join them once, when the
             # line ends (joining on every read would copy a long line over and over).
             self._parts.append(chunk)
+            self._parts_len += len(chunk)
+            if self._parts_len > MAX_EVENT_BYTES:
+                raise _too_long("line")
             return []
         if self._parts:
             self._parts.append(chunk)
             chunk = b"".join(self._parts)
             self._parts.clear()
+            self._parts_len = 0
         # Lines are found with bytes.find (memchr) rather than bytes.split, which scans byte by
         # byte and copies every line once more: this loop is the hot path of bulk output.
         events: list[tuple[bytes, bytes]] = []
@@ -305,6 +381,10 @@ class SSEDecoder:
             pos = end + 1
         if pos < len(chunk):
             self._parts.append(chunk[pos:])
+            self._parts_len = len(chunk) - pos
+        # An event spread over reads keeps its data lines here; only then can it grow unbounded.
+        if data and sum(map(len, data)) > MAX_EVENT_BYTES:
+            raise _too_long("event")
         return events
 
     def _field(self, line: bytes) -> None:
@@ -321,9 +401,14 @@ class SSEDecoder:
             self._data.append(value)
         elif name == b"event":
             self._event = value
-        elif name == b"id" and b"\0" not in value:
-            self.last_event_id = value
-        # "retry" and unknown fields are ignored, as the standard says.
+        # "id", "retry" and unknown fields are ignored: this client never reconnects a stream.
+
+
+def _too_long(what: str) -> StreamError:
+    return StreamError(
+        f"an SSE {what} is longer than {MAX_EVENT_BYTES} bytes, so the peer is not a Sandkasten daemon",
+        hint="Check that base_url points at the Sandkasten daemon and not at another server",
+    )
 
 
 def _chunk_fields(data: bytes) -> tuple[str, dict[str, Any]]:
@@ -354,14 +439,56 @@ class ExecStreamState:
     the last :data:`TIMEOUT_OUTPUT_KEEP` characters of output for :class:`CommandTimeoutError`.
     """
 
-    __slots__ = ("_dropped", "_tail", "_tail_len", "exec_id", "finished")
+    __slots__ = ("_decoder", "_dropped", "_tail", "_tail_len", "exec_id", "finished", "started")
 
     def __init__(self) -> None:
         self.exec_id: str | None = None
         self.finished = False
+        self.started = False
+        self._decoder = SSEDecoder()
         self._tail: deque[str] = deque()
         self._tail_len = 0
         self._dropped = False
+
+    # The async and the sync client's stream loops differ only in their awaits: everything they
+    # decide is here, so both behave the same.
+
+    def opened(self, exec_id: str | None) -> None:
+        """The stream answered 200; ``exec_id`` is its ``X-Exec-Id`` header.
+
+        Known before the first event, so a cancel works even if the caller leaves before ``start``.
+        """
+        self.started = True
+        self.exec_id = exec_id
+
+    def feed(self, raw: bytes) -> list[ExecChunk]:
+        """The chunks completed by one read of the body; raises for an ``error`` event."""
+        on_event = self.on_event
+        chunks = []
+        for event, data in self._decoder.feed(raw):
+            chunk = on_event(event, data)
+            if chunk is not None:
+                chunks.append(chunk)
+        return chunks
+
+    def ended(self) -> None:
+        """The body ended: raises unless the command finished."""
+        if not self.finished:
+            raise self.ended_early()
+
+    def transport_error(self, e: httpx.TransportError, base_url: str, path: str) -> SandkastenError:
+        """The error for a connection that failed before or during the stream."""
+        if not self.started:
+            return connection_error(base_url, "POST", path, e)
+        return StreamError(
+            f"the connection to the daemon broke mid-stream ({e!r})",
+            exec_id=self.exec_id,
+            hint="Check that the daemon is still running; the command was cancelled",
+        )
+
+    def to_cancel(self) -> str | None:
+        """The exec id to cancel when the stream is left now: set while the command may run."""
+        return None if self.finished else self.exec_id
 
     def on_event(self, event: bytes, data: bytes) -> ExecChunk | None:
         """The chunk for one event, ``None`` for events that carry none; raises for ``error``."""
@@ -426,6 +553,7 @@ class ExecStreamState:
                 truncated=dropped,
                 duration_ms=d.get("duration_ms"),
                 exec_id=exec_id,
+                state_lost=bool(d.get("state_lost", False)),
             )
         if code == "CANCELLED":
             return CommandCancelledError(message, exec_id=exec_id)
@@ -439,3 +567,16 @@ class ExecStreamState:
             exec_id=self.exec_id,
             hint="Check that the daemon is still running; the command was cancelled",
         )
+
+
+def connection_error(base_url: str, method: str, path: str, e: Exception) -> SandkastenConnectionError:
+    """The error for a request that got no answer: unreachable, or too slow."""
+    if isinstance(e, httpx.TimeoutException):
+        return SandkastenConnectionError(
+            f"{method} {path}: the daemon at {base_url} did not answer in time ({type(e).__name__}). "
+            "Check that it is running and not overloaded, or raise SandboxClient(timeout=...)"
+        )
+    return SandkastenConnectionError(
+        f"could not reach the Sandkasten daemon at {base_url} ({type(e).__name__}: {e}). "
+        "Check that it is running (./sandkasten serve) and that base_url / SANDKASTEN_URL is right"
+    )

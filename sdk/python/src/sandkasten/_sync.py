@@ -10,9 +10,8 @@ from typing import Any
 import httpx
 
 from . import _protocol as p
-from ._client import _CANCEL_TIMEOUT_S, _connection_error
-from ._errors import NotFoundError, SessionGoneError, StreamError
-from ._types import ExecChunk, ExecResult, SessionInfo, SessionStats
+from ._errors import NotFoundError, SessionGoneError
+from ._types import Encoding, ExecChunk, ExecResult, SessionInfo, SessionStats
 from ._version import __version__
 
 __all__ = ["SyncExecStream", "SyncSandboxClient", "SyncSession"]
@@ -37,10 +36,9 @@ class SyncSandboxClient:
         *,
         base_url: str | None = None,
         api_key: str | None = None,
-        timeout: float = 120.0,
+        timeout: float = p.DEFAULT_TIMEOUT_S,
     ) -> None:
         self._base_url, key = p.resolve_config(base_url, api_key)
-        self._timeout = timeout
         self._http = httpx.Client(
             base_url=self._base_url,
             headers={"Authorization": f"Bearer {key}", "User-Agent": f"sandkasten-python/{__version__}"},
@@ -61,6 +59,7 @@ class SyncSandboxClient:
         workspace_id: str | None = None,
         env: Mapping[str, str] | None = None,
         labels: Mapping[str, str] | None = None,
+        network: str | None = None,
     ) -> SyncSession:
         """Create a session; see :meth:`SandboxClient.create_session`.
 
@@ -73,9 +72,10 @@ class SyncSandboxClient:
             workspace_id,
             dict(env) if env is not None else None,
             dict(labels) if labels is not None else None,
+            network,
         )
         data = self._request("POST", "/v1/sessions", json=body)
-        return SyncSession(self, data["id"])
+        return SyncSession(self, p.parse_session_id(data))
 
     def get_session(self, session_id: str) -> SyncSession:
         """Attach to an existing session by id (checking that it exists).
@@ -125,7 +125,7 @@ class SyncSandboxClient:
                 timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
             )
         except httpx.TransportError as e:
-            raise _connection_error(self._base_url, method, path, e) from e
+            raise p.connection_error(self._base_url, method, path, e) from e
         if not 200 <= resp.status_code < 300:
             raise p.error_from_response(resp.status_code, resp.content)
         return p.decode_json(resp.content, f"{method} {path}")
@@ -133,7 +133,7 @@ class SyncSandboxClient:
     def _cancel_quietly(self, session_id: str, exec_id: str) -> None:
         # The daemon kills a disconnected stream's command by itself, a little later.
         with contextlib.suppress(httpx.HTTPError, RuntimeError):
-            self._http.delete(p.exec_cancel_path(session_id, exec_id), timeout=_CANCEL_TIMEOUT_S)
+            self._http.delete(p.exec_cancel_path(session_id, exec_id), timeout=p.CANCEL_TIMEOUT_S)
 
 
 class SyncSession:
@@ -162,6 +162,7 @@ class SyncSession:
         raw_output: bool = False,
         env: Mapping[str, str] | None = None,
         cwd: str | None = None,
+        encoding: Encoding | None = None,
     ) -> ExecResult:
         """Run ``cmd`` and wait for it; see :meth:`Session.exec`.
 
@@ -170,7 +171,7 @@ class SyncSession:
             >>> result.cwd
             '/tmp'
         """
-        body = p.exec_body(cmd, timeout_ms=timeout_ms, raw_output=raw_output, env=env, cwd=cwd)
+        body = p.exec_body(cmd, timeout_ms=timeout_ms, raw_output=raw_output, env=env, cwd=cwd, encoding=encoding)
         data = self._client._request(
             "POST", p.session_path(self._id, "/exec"), json=body, timeout=self._client._exec_timeout
         )
@@ -185,6 +186,7 @@ class SyncSession:
         raw_output: bool = False,
         env: Mapping[str, str] | None = None,
         cwd: str | None = None,
+        encoding: Encoding | None = None,
     ) -> SyncExecStream:
         """Run ``cmd`` and iterate over its output as it is written; see :meth:`Session.exec_stream`.
 
@@ -195,7 +197,15 @@ class SyncSession:
             >>> for chunk in session.exec_stream("pip list"):
             ...     print(chunk.output, end="")
         """
-        body = p.exec_body(cmd, timeout_ms=timeout_ms, raw_output=raw_output, env=env, cwd=cwd, chunk_size=chunk_size)
+        body = p.exec_body(
+            cmd,
+            timeout_ms=timeout_ms,
+            raw_output=raw_output,
+            env=env,
+            cwd=cwd,
+            chunk_size=chunk_size,
+            encoding=encoding,
+        )
         return SyncExecStream(self._client, self._id, body)
 
     def cancel(self, exec_id: str) -> bool:
@@ -307,31 +317,19 @@ def _stream_chunks(
     client: SyncSandboxClient, session_id: str, body: dict[str, Any], state: p.ExecStreamState
 ) -> Generator[ExecChunk, None, None]:
     path = p.session_path(session_id, "/exec/stream")
-    started = False
     try:
         with client._http.stream("POST", path, json=body) as resp:
             if resp.status_code != 200:
                 resp.read()
                 raise p.error_from_response(resp.status_code, resp.content)
-            started = True
-            state.exec_id = resp.headers.get("x-exec-id")
-            feed = p.SSEDecoder().feed
-            on_event = state.on_event
+            state.opened(resp.headers.get("x-exec-id"))
+            feed = state.feed
             for raw in resp.iter_bytes():
-                for event, data in feed(raw):
-                    chunk = on_event(event, data)
-                    if chunk is not None:
-                        yield chunk
-            if not state.finished:
-                raise state.ended_early()
+                yield from feed(raw)
+            state.ended()
     except httpx.TransportError as e:
-        if not started:
-            raise _connection_error(client._base_url, "POST", path, e) from e
-        raise StreamError(
-            f"the connection to the daemon broke mid-stream ({e!r})",
-            exec_id=state.exec_id,
-            hint="Check that the daemon is still running; the command was cancelled",
-        ) from e
+        raise state.transport_error(e, client._base_url, path) from e
     finally:
-        if not state.finished and state.exec_id is not None:
-            client._cancel_quietly(session_id, state.exec_id)
+        exec_id = state.to_cancel()
+        if exec_id is not None:
+            client._cancel_quietly(session_id, exec_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 __all__ = ["ExecChunk", "ExecResult", "SessionInfo", "SessionStats"]
 
@@ -70,12 +71,19 @@ class ExecChunk:
     """The shell's working directory after the command; set on the done chunk only."""
     duration_ms: int | None = None
     """How long the command ran; set on the done chunk only."""
-    stream: str | None = None
+    stream: Literal["stdout", "stderr"] | None = None
     """``"stdout"`` or ``"stderr"`` for output chunks (a chunk never mixes them)."""
     exec_id: str | None = None
     """The daemon's id for this command."""
     state_lost: bool = False
     """On the done chunk: the command ended the shell itself and a fresh one replaced it."""
+
+
+SessionStatus = Literal["running", "expired", "destroyed", "lost"]
+"""A session's state, as :attr:`SessionInfo.status` reports it."""
+
+Encoding = Literal["utf8", "base64"]
+"""How command output travels: ``"utf8"`` text (the default) or byte-exact ``"base64"``."""
 
 
 @dataclass(slots=True)
@@ -91,7 +99,7 @@ class SessionInfo:
     """The session id (``sb_...``)."""
     image: str
     """The image the session runs (``base`` or ``python``)."""
-    status: str
+    status: SessionStatus
     """``running``, ``expired``, ``destroyed`` or ``lost`` (its sandbox died)."""
     cwd: str
     """The shell's current working directory."""

@@ -3,8 +3,8 @@ package dev.sandkasten.client;
 /**
  * The daemon answered with an HTTP error. {@link #status()} is the HTTP status and {@link #code()}
  * the daemon's machine-readable code (for example {@code SESSION_NOT_FOUND}); the message is the
- * daemon's explanation, which says what to do. Subclasses exist for the statuses a caller is
- * likely to handle; anything else (for example {@code 500 INTERNAL}) is a plain ApiException.
+ * daemon's explanation, which says what to do. Each status the daemon uses has a subclass (the
+ * same set as the Python and TypeScript SDKs); any other (a proxy's 502, say) is a plain ApiException.
  */
 public class ApiException extends SandkastenException {
     private final int status;

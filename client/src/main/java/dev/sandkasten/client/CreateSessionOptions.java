@@ -15,12 +15,14 @@ import java.util.Objects;
  * @param ttlSeconds lease in seconds; each command extends it by this much
  * @param env        variables exported in the session's shell
  * @param labels     free-form labels, returned with the session's info
- * @param network    network mode; the daemon supports {@code "none"} (loopback only)
+ * @param network     network mode; the daemon supports {@code "none"} (loopback only)
+ * @param workspaceId a persistent workspace to mount at {@code /workspace}, for daemons that
+ *                    support it (this one answers 400 for now)
  */
 public record CreateSessionOptions(String image, Integer ttlSeconds, Map<String, String> env,
-                                   Map<String, String> labels, String network) {
+                                   Map<String, String> labels, String network, String workspaceId) {
     /** No options: the daemon's defaults. */
-    public static final CreateSessionOptions DEFAULTS = new CreateSessionOptions(null, null, null, null, null);
+    public static final CreateSessionOptions DEFAULTS = new CreateSessionOptions(null, null, null, null, null, null);
 
     public CreateSessionOptions {
         env = env == null ? Map.of() : Map.copyOf(env);
@@ -40,6 +42,7 @@ public record CreateSessionOptions(String image, Integer ttlSeconds, Map<String,
         private final Map<String, String> env = new LinkedHashMap<>();
         private final Map<String, String> labels = new LinkedHashMap<>();
         private String network;
+        private String workspaceId;
 
         private Builder() {}
 
@@ -85,8 +88,14 @@ public record CreateSessionOptions(String image, Integer ttlSeconds, Map<String,
             return this;
         }
 
+        /** A persistent workspace to mount at {@code /workspace} (when the daemon supports it). */
+        public Builder workspaceId(String workspaceId) {
+            this.workspaceId = Objects.requireNonNull(workspaceId, "workspaceId");
+            return this;
+        }
+
         public CreateSessionOptions build() {
-            return new CreateSessionOptions(image, ttlSeconds, env, labels, network);
+            return new CreateSessionOptions(image, ttlSeconds, env, labels, network, workspaceId);
         }
     }
 }

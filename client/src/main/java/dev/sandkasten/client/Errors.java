@@ -40,10 +40,13 @@ final class Errors {
 
     private static ApiException byStatus(int status, String code, String message) {
         return switch (status) {
-            case 400, 413, 415 -> new InvalidRequestException(status, code, message);
+            case 400, 415 -> new BadRequestException(status, code, message);
             case 401 -> new AuthenticationException(status, code, message);
             case 404 -> new NotFoundException(status, code, message);
+            case 409 -> new ConflictException(status, code, message);
             case 410 -> new SessionGoneException(status, code, message);
+            case 413 -> new PayloadTooLargeException(status, code, message);
+            case 500 -> new InternalServerException(status, code, message);
             case 503 -> new ServiceUnavailableException(status, code, message);
             default -> new ApiException(status, code, message);
         };

@@ -3,7 +3,6 @@ package dev.sandkasten.client;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
-import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Iterator;
@@ -38,11 +37,12 @@ import java.util.stream.StreamSupport;
 public final class ExecStream implements Iterable<ExecChunk>, AutoCloseable {
     /** How much of the output an exception keeps (the stream itself never buffers the output). */
     static final int KEPT_OUTPUT_CHARS = 1 << 20;
-    private static final Duration CANCEL_TIMEOUT = Duration.ofSeconds(10);
+    /** The longest a close() waits for its cancel to be answered. */
+    static final Duration CANCEL_TIMEOUT = Duration.ofSeconds(5);
 
     private final Transport transport;
     private final String sessionId;
-    private final InputStream body;
+    private final SilenceWatchdog body;
     private final SseReader reader;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Chunks chunks = new Chunks();
@@ -54,7 +54,7 @@ public final class ExecStream implements Iterable<ExecChunk>, AutoCloseable {
     ExecStream(Transport transport, String sessionId, Transport.OpenStream open) {
         this.transport = transport;
         this.sessionId = sessionId;
-        this.body = open.body();
+        this.body = new SilenceWatchdog(open.body(), transport.requestTimeout());
         this.reader = new SseReader(body);
         this.execId = open.headers().firstValue("X-Exec-Id").orElse(null);
     }
@@ -199,7 +199,8 @@ public final class ExecStream implements Iterable<ExecChunk>, AutoCloseable {
             ended = true;
             boolean interrupted = Thread.currentThread().isInterrupted();
             close();
-            String why = interrupted ? "reading the stream of exec " + execId + " was interrupted"
+            String why = body.fired() ? body.silenceMessage(execId)
+                    : interrupted ? "reading the stream of exec " + execId + " was interrupted"
                     : "the stream of exec " + execId + " ended before the command finished"
                     + (cause == null ? "" : " (" + cause + ")") + "; the connection to the daemon was lost";
             return new StreamException(why + ". The command was cancelled (or will be, once the daemon notices);"

@@ -27,6 +27,9 @@ public final class SandboxClient implements AutoCloseable {
     /** Where the daemon listens by default ({@code ./sandkasten serve}). */
     public static final String DEFAULT_BASE_URL = "http://127.0.0.1:8080";
 
+    /** How long ordinary calls wait for an answer unless {@link Builder#requestTimeout} says otherwise. */
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(120);
+
     private final Transport transport;
     private final HttpClient ownHttp;
 
@@ -53,7 +56,7 @@ public final class SandboxClient implements AutoCloseable {
     /**
      * Creates a session; it is ready for commands when this returns.
      *
-     * @throws InvalidRequestException      an unknown image, a lease over the daemon's maximum, a bad label
+     * @throws BadRequestException      an unknown image, a lease over the daemon's maximum, a bad label
      * @throws ServiceUnavailableException  the daemon is at its session limit or could not start a sandbox
      */
     public Session createSession(CreateSessionOptions options) {
@@ -126,7 +129,7 @@ public final class SandboxClient implements AutoCloseable {
         private String baseUrl;
         private String apiKey;
         private Duration connectTimeout = Duration.ofSeconds(10);
-        private Duration requestTimeout = Duration.ofSeconds(60);
+        private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
         private HttpClient httpClient;
 
         Builder(Function<String, String> env) {
@@ -153,9 +156,11 @@ public final class SandboxClient implements AutoCloseable {
         }
 
         /**
-         * How long to wait for an answer to an ordinary call, and the margin added to a blocking
-         * exec's own timeout; 60 seconds by default. A stream's output may take as long as the
-         * command runs: this bounds only the wait for the stream to open.
+         * How long to wait for an answer to an ordinary call; 120 seconds by default. A blocking
+         * exec has no HTTP timeout (the daemon enforces the command's own timeout). A stream's
+         * output may take as long as the command runs: this bounds the wait for the stream to
+         * open, and the silence after which an open stream's connection is presumed dead (the
+         * daemon sends a keep-alive every second).
          */
         public Builder requestTimeout(Duration requestTimeout) {
             this.requestTimeout = positive(requestTimeout, "requestTimeout");

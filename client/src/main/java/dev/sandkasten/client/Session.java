@@ -1,6 +1,5 @@
 package dev.sandkasten.client;
 
-import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
@@ -50,7 +49,8 @@ public final class Session implements AutoCloseable {
      *
      * @throws CommandTimeoutException  the command ran past its timeout (2 minutes unless set); it was killed
      * @throws SessionGoneException     the session has ended
-     * @throws InvalidRequestException  the command is empty or larger than 1 MiB
+     * @throws BadRequestException      the command is empty
+     * @throws PayloadTooLargeException the command is larger than 1 MiB
      */
     public ExecResult exec(String cmd) {
         return exec(cmd, ExecOptions.DEFAULTS);
@@ -80,7 +80,7 @@ public final class Session implements AutoCloseable {
      *
      * @throws NotFoundException       no such session (thrown here, before any output)
      * @throws SessionGoneException    the session has ended
-     * @throws InvalidRequestException the command or an option was refused
+     * @throws BadRequestException the command or an option was refused
      */
     public ExecStream execStream(String cmd) {
         return execStream(cmd, ExecOptions.DEFAULTS);
@@ -96,20 +96,32 @@ public final class Session implements AutoCloseable {
         return execStreamAsync(cmd, ExecOptions.DEFAULTS);
     }
 
-    /** {@link #execStream(String, ExecOptions)}, asynchronously: the future completes once the stream is open. */
+    /**
+     * {@link #execStream(String, ExecOptions)}, asynchronously: the future completes once the
+     * stream is open. Cancelling the future (or its {@code orTimeout}) before then abandons the
+     * request, and a stream that opens anyway is closed at once, which cancels its command.
+     */
     public CompletableFuture<ExecStream> execStreamAsync(String cmd, ExecOptions options) {
-        return transport.openAsync(streamRequest(cmd, options)).thenApply(open -> new ExecStream(transport, id, open));
+        return transport.openAsync(streamRequest(cmd, options), open -> new ExecStream(transport, id, open),
+                ExecStream::close);
     }
 
     /**
      * Cancels a running or queued command by its id (from {@link ExecStream#execId()}): its whole
      * process tree is killed at once; the shell and its state survive.
      *
-     * @throws NotFoundException the command is not running (it finished already) or the session does not exist
+     * @return true if the command was cancelled, false if no such command is queued or running
+     *         (it finished already, or the id is unknown)
      */
-    public void cancel(String execId) {
-        transport.call(transport.request("DELETE", path + "/execs/" + Transport.segment(execId), null,
-                transport.requestTimeout()), n -> n);
+    public boolean cancel(String execId) {
+        Objects.requireNonNull(execId, "execId");
+        try {
+            transport.call(transport.request("DELETE", path + "/execs/" + Transport.segment(execId), null,
+                    transport.requestTimeout()), n -> n);
+            return true;
+        } catch (NotFoundException e) {
+            return false;
+        }
     }
 
     /** Memory, CPU and process counts of the session's sandbox. */
@@ -164,10 +176,9 @@ public final class Session implements AutoCloseable {
     private java.net.http.HttpRequest execRequest(String cmd, ExecOptions options) {
         Objects.requireNonNull(cmd, "cmd");
         Objects.requireNonNull(options, "options");
-        // The daemon enforces the command's timeout; the HTTP timeout only guards against a dead daemon.
-        Duration timeout = options.timeoutMs() == null ? null
-                : Duration.ofMillis(options.timeoutMs()).plus(transport.requestTimeout());
-        return transport.request("POST", path + "/exec", Wire.execBody(cmd, options), timeout);
+        // No HTTP timeout: the daemon enforces the command's timeout, but starts it only when the
+        // command starts running, and commands queue per session, so no client-side bound is right.
+        return transport.request("POST", path + "/exec", Wire.execBody(cmd, options), null);
     }
 
     private java.net.http.HttpRequest streamRequest(String cmd, ExecOptions options) {

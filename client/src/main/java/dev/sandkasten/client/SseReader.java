@@ -10,7 +10,7 @@ import java.util.Arrays;
  * that an event's JSON payload can go to Jackson without a detour through {@code String}: after
  * {@link #next()} returns true, {@link #data()} holds the event's data (valid until the next call),
  * with {@link #event()} and {@link #lastId()} alongside. Comment lines are skipped; lines may end
- * with LF or CRLF; several {@code data:} lines are joined with LF, as the SSE spec says.
+ * with LF, CRLF or a bare CR; several {@code data:} lines are joined with LF, as the SSE spec says.
  */
 final class SseReader {
     /** Longer lines mean a broken or hostile peer (the daemon's largest event is a few MiB). */
@@ -23,6 +23,8 @@ final class SseReader {
     private int pos;
     private int limit;
     private boolean eof;
+    /** The last line ended with CR: an LF right after it belongs to that line ending (CRLF). */
+    private boolean skipLf;
 
     private String event;
     private String lastId;
@@ -67,7 +69,8 @@ final class SseReader {
             int nl = findNewline();
             if (nl < 0) return false;
             int start = pos;
-            int end = nl > start && buf[nl - 1] == '\r' ? nl - 1 : nl;
+            int end = nl;
+            skipLf = buf[nl] == '\r';
             pos = nl + 1;
             if (end == start) {
                 if (hasData) {
@@ -98,12 +101,16 @@ final class SseReader {
         }
     }
 
-    /** Index of the next LF at or after {@link #pos}, reading more as needed; -1 at the end. */
+    /** Index of the next line end (CR or LF) at or after {@link #pos}, reading more as needed; -1 at the end. */
     private int findNewline() throws IOException {
         int scan = pos;
         while (true) {
+            if (skipLf && pos < limit) {
+                skipLf = false;
+                if (buf[pos] == '\n') scan = ++pos;
+            }
             for (int i = scan; i < limit; i++) {
-                if (buf[i] == '\n') return i;
+                if (buf[i] == '\n' || buf[i] == '\r') return i;
             }
             if (eof) return -1;
             if (limit == buf.length) {

@@ -16,6 +16,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -98,8 +99,15 @@ final class Transport {
         return opened(r);
     }
 
-    CompletableFuture<OpenStream> openAsync(HttpRequest req) {
-        return adapt(req, http.sendAsync(req, Transport::openHandler), Transport::opened);
+    /**
+     * The asynchronous form of {@link #open}: {@code map} turns the open body into the caller's
+     * value, and {@code discard} releases one that arrives after the caller's future was
+     * cancelled or timed out. The exchange itself is left to finish then (the daemon answers at
+     * once, before the command runs): closing the stream cancels the command by its id at once,
+     * where a dropped connection would leave it running for the daemon's disconnect grace.
+     */
+    <T> CompletableFuture<T> openAsync(HttpRequest req, Function<OpenStream, T> map, Consumer<T> discard) {
+        return complete(req, http.sendAsync(req, Transport::openHandler), r -> map.apply(opened(r)), discard);
     }
 
     /** A 200 gets the body as a live stream; an error's (small) body is read whole, so nothing blocks. */
@@ -123,20 +131,35 @@ final class Transport {
         };
     }
 
+    /** Cancelling the caller's future, or its {@code orTimeout}, abandons the HTTP exchange too. */
     private <R, T> CompletableFuture<T> adapt(HttpRequest req, CompletableFuture<HttpResponse<R>> sent,
                                               Function<HttpResponse<R>, T> map) {
+        CompletableFuture<T> out = complete(req, sent, map, v -> {});
+        out.whenComplete((v, e) -> {
+            if (e != null) sent.cancel(true);
+        });
+        return out;
+    }
+
+    /**
+     * Completes the caller's future from the HTTP exchange. A value that arrives when nobody can
+     * take it any more (the caller's future was cancelled or timed out) goes to {@code discard},
+     * so one that holds a resource (an open stream, a running command) is released, not leaked.
+     */
+    private <R, T> CompletableFuture<T> complete(HttpRequest req, CompletableFuture<HttpResponse<R>> sent,
+                                                 Function<HttpResponse<R>, T> map, Consumer<T> discard) {
         CompletableFuture<T> out = new CompletableFuture<>();
         sent.whenComplete((r, e) -> {
+            T v;
             try {
                 if (e != null) throw asyncError(req, e);
-                out.complete(map.apply(r));
+                v = map.apply(r);
             } catch (Throwable t) {
                 out.completeExceptionally(t);
+                return;
             }
-        });
-        // Cancelling the caller's future abandons the HTTP exchange too.
-        out.whenComplete((v, e) -> {
-            if (out.isCancelled()) sent.cancel(true);
+            // Off the HTTP client's thread: releasing a stream sends a cancel and waits for it.
+            if (!out.complete(v)) CompletableFuture.runAsync(() -> discard.accept(v));
         });
         return out;
     }

@@ -27,6 +27,7 @@ final class Wire {
         if (!o.env().isEmpty()) n.set("env", map(o.env()));
         if (!o.labels().isEmpty()) n.set("labels", map(o.labels()));
         if (o.network() != null) n.put("network", o.network());
+        if (o.workspaceId() != null) n.put("workspace_id", o.workspaceId());
         return n;
     }
 
@@ -66,7 +67,7 @@ final class Wire {
 
     static SessionStats stats(JsonNode n) {
         return new SessionStats(n.path("memory_bytes").asLong(), n.path("memory_limit").asLong(),
-                n.path("cpu_usage_usec").asLong(), n.path("pids").asLong());
+                n.path("cpu_usage_usec").asLong(), longOrNull(n, "pids"));
     }
 
     static ExecResult execResult(JsonNode n) {

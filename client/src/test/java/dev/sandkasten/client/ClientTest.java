@@ -45,24 +45,40 @@ class ClientTest {
                 + "\"env\":{\"A\":\"1\"},\"cwd\":\"/tmp\",\"encoding\":\"base64\",\"chunk_size\":65536}");
         assertThat(Wire.execBody("ls", ExecOptions.DEFAULTS).toString()).isEqualTo("{\"cmd\":\"ls\"}");
         CreateSessionOptions c = CreateSessionOptions.builder().image("base").ttlSeconds(60).env("E", "v")
-                .label("team", "a").network("none").build();
+                .label("team", "a").network("none").workspaceId("ws_1").build();
         assertThat(Wire.createSessionBody(c).toString()).isEqualTo("{\"image\":\"base\",\"ttl_seconds\":60,"
-                + "\"env\":{\"E\":\"v\"},\"labels\":{\"team\":\"a\"},\"network\":\"none\"}");
+                + "\"env\":{\"E\":\"v\"},\"labels\":{\"team\":\"a\"},\"network\":\"none\",\"workspace_id\":\"ws_1\"}");
         assertThat(Wire.createSessionBody(CreateSessionOptions.DEFAULTS).toString()).isEqualTo("{}");
     }
 
     @Test
+    void statsWithoutPidsHaveNullPids() {
+        var n = Wire.JSON.createObjectNode().put("memory_bytes", 1).put("memory_limit", 2).put("cpu_usage_usec", 3);
+        assertThat(Wire.stats(n)).isEqualTo(new SessionStats(1, 2, 3, null));
+        assertThat(Wire.stats(n.put("pids", 4)).pids()).isEqualTo(4L);
+    }
+
+    @Test
+    void defaultsMatchTheOtherSdks() {
+        assertThat(SandboxClient.DEFAULT_BASE_URL).isEqualTo("http://127.0.0.1:8080");
+        assertThat(SandboxClient.DEFAULT_REQUEST_TIMEOUT).isEqualTo(java.time.Duration.ofSeconds(120));
+        assertThat(ExecStream.CANCEL_TIMEOUT).isEqualTo(java.time.Duration.ofSeconds(5));
+    }
+
+    @Test
     void errorAnswersBecomeTypedExceptions() {
-        assertThat(err(400, "INVALID_REQUEST")).isInstanceOf(InvalidRequestException.class);
-        assertThat(err(413, "PAYLOAD_TOO_LARGE")).isInstanceOf(InvalidRequestException.class);
-        assertThat(err(415, "UNSUPPORTED_MEDIA_TYPE")).isInstanceOf(InvalidRequestException.class);
+        assertThat(err(400, "INVALID_REQUEST")).isInstanceOf(BadRequestException.class);
+        assertThat(err(413, "PAYLOAD_TOO_LARGE")).isInstanceOf(PayloadTooLargeException.class);
+        assertThat(err(415, "UNSUPPORTED_MEDIA_TYPE")).isInstanceOf(BadRequestException.class);
+        assertThat(err(409, "CONFLICT")).isInstanceOf(ConflictException.class);
         assertThat(err(401, "UNAUTHORIZED")).isInstanceOf(AuthenticationException.class)
                 .hasMessageContaining("SANDKASTEN_API_KEY");
         assertThat(err(404, "SESSION_NOT_FOUND")).isInstanceOf(NotFoundException.class)
                 .hasMessage("what happened (HTTP 404 SESSION_NOT_FOUND)");
         assertThat(err(410, "SESSION_GONE")).isInstanceOf(SessionGoneException.class);
         assertThat(err(503, "UNAVAILABLE")).isInstanceOf(ServiceUnavailableException.class);
-        assertThat(err(500, "INTERNAL")).isExactlyInstanceOf(ApiException.class);
+        assertThat(err(500, "INTERNAL")).isInstanceOf(InternalServerException.class);
+        assertThat(err(418, "TEAPOT")).isExactlyInstanceOf(ApiException.class);
         ApiException e = (ApiException) err(409, "CONFLICT");
         assertThat(e.status()).isEqualTo(409);
         assertThat(e.code()).isEqualTo("CONFLICT");

@@ -86,6 +86,21 @@ class SseReaderTest {
     }
 
     @Test
+    void aBareCrEndsALineAsLfAndCrlfDo() throws IOException {
+        String s = "event: a\rdata: one\rdata: two\r\r"     // CR only
+                + "data: three\r\n\r\n"                         // CRLF
+                + "data: four\r\r\n"                             // CR, then CRLF: one blank line
+                + "data: five\n\r";                               // LF, then CR: a blank line
+        for (int step : new int[] {1, 2, 5, 1 << 20}) {
+            assertThat(all(new SseReader(trickle(s, step), 4, 1 << 20))).as("step %d", step).containsExactly(
+                    new Ev("a", null, "one\ntwo"),
+                    new Ev("message", null, "three"),
+                    new Ev("message", null, "four"),
+                    new Ev("message", null, "five"));
+        }
+    }
+
+    @Test
     void eventsLargerThanTheBufferGrowIt() throws IOException {
         String big = "x".repeat(300_000);
         SseReader r = new SseReader(trickle("event: chunk\ndata: " + big + "\n\nevent: done\ndata: {}\n\n", 4096), 1024,

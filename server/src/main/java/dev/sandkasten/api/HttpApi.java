@@ -8,19 +8,22 @@ import dev.sandkasten.exec.Exec;
 import dev.sandkasten.exec.ExecInfo;
 import dev.sandkasten.exec.ExecSignal;
 import dev.sandkasten.exec.StdinPipe;
-import dev.sandkasten.text.TextEncoder;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
+import dev.sandkasten.files.FileException;
+import dev.sandkasten.files.FileStore;
+import dev.sandkasten.sandbox.SandboxStartException;
 import dev.sandkasten.session.SessionException;
 import dev.sandkasten.session.SessionManager;
 import dev.sandkasten.session.SessionSpec;
 import dev.sandkasten.session.SessionView;
-import dev.sandkasten.sandbox.SandboxStartException;
+import dev.sandkasten.text.TextEncoder;
+import dev.sandkasten.workspace.WorkspaceStore;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -43,17 +46,22 @@ public final class HttpApi {
     private final String apiKey;
     private final BlockingExec blocking;
     private final StreamingExec streaming;
+    private final FilesApi files;
+    private final WorkspacesApi workspaces;
 
-    public HttpApi(Config config, SessionManager sessions, String apiKey) {
+    public HttpApi(Config config, SessionManager sessions, FileStore fileStore, String apiKey) {
         this.config = config;
         this.sessions = sessions;
         this.apiKey = apiKey;
         this.blocking = new BlockingExec(config.maxOutputBytes());
         this.streaming = new StreamingExec(config.heartbeat(), PROBE);
+        this.files = new FilesApi(config, fileStore, "/v1/sessions/{id}", FilesApi.sessions(sessions));
+        this.workspaces = new WorkspacesApi(config, sessions.workspaces(), fileStore);
     }
 
     public void routing(HttpRouting.Builder r) {
-        r.addFilter(new Auth(apiKey))
+        r.addFilter(new Cors(config.corsOrigins()))
+                .addFilter(new Auth(apiKey))
                 .get("/healthz", (req, res) -> {
                     ObjectNode n = Json.object();
                     n.put("status", "ok");
@@ -72,12 +80,16 @@ public final class HttpApi {
                 .post("/v1/sessions/{id}/execs/{execId}/stdin", this::writeStdin)
                 .post("/v1/sessions/{id}/execs/{execId}/signal", this::signalExec)
                 .post("/v1/sessions/{id}/execs/{execId}/resize", this::resizeExec)
-                .delete("/v1/sessions/{id}/execs/{execId}", this::cancelExec)
-                .any((req, res) -> {
+                .delete("/v1/sessions/{id}/execs/{execId}", this::cancelExec);
+        files.routing(r);
+        workspaces.routing(r);
+        r.any((req, res) -> {
                     throw ApiError.notFound("no route for " + req.prologue().method().text() + " "
                             + req.path().path()).exception();
                 })
                 .error(ApiException.class, (req, res, e) -> sendError(res, e.error()))
+                .error(FileException.class, (req, res, e) -> sendError(res, FilesApi.map(e)))
+                .error(WorkspaceStore.WorkspaceException.class, (req, res, e) -> sendError(res, WorkspacesApi.map(e)))
                 .error(SessionException.class, (req, res, e) -> sendError(res, map(e)))
                 .error(SandboxStartException.class, (req, res, e) ->
                         sendError(res, new ApiError(503, "UNAVAILABLE", e.getMessage() + "; see the daemon log")))
@@ -122,11 +134,9 @@ public final class HttpApi {
         RequestBody body = RequestBody.read(req, config.maxBodyBytes());
         Optional<String> image = body.string("image", 128);
         Optional<Long> ttl = body.integer("ttl_seconds", 1, Integer.MAX_VALUE);
-        if (body.string("workspace_id", 128).isPresent()) {
-            throw ApiError.invalid("workspace_id is not supported by this daemon yet; omit it").exception();
-        }
         SessionSpec spec = new SessionSpec(image, ttl.map(Duration::ofSeconds),
-                body.stringMap("env", true, 256), body.stringMap("labels", false, 64), body.string("network", 32));
+                body.stringMap("env", true, 256), body.stringMap("labels", false, 64), body.string("network", 32),
+                body.string("workspace_id", 128));
         SessionView v = sessions.create(spec).view();
         res.header(HeaderNames.LOCATION, "/v1/sessions/" + v.id());
         Json.send(res, 201, Wire.session(v));

@@ -59,6 +59,22 @@ final class SseWriter {
             for (int i = 0; i < n; i++) buf[size++] = (byte) s.charAt(i);
         }
 
+        /** Writes the JSON escape of one ASCII byte that needs one (quote, backslash, control). */
+        void escape(int c) {
+            switch (c) {
+                case '"' -> ascii("\\\"");
+                case '\\' -> ascii("\\\\");
+                case '\n' -> ascii("\\n");
+                case '\r' -> ascii("\\r");
+                case '\t' -> ascii("\\t");
+                default -> {
+                    ascii("\\u00");
+                    write(HEX[c >> 4]);
+                    write(HEX[c & 0xF]);
+                }
+            }
+        }
+
         void writeTo(OutputStream out) throws IOException {
             out.write(buf, 0, size);
         }
@@ -73,19 +89,7 @@ final class SseWriter {
             for (int i = AsciiScan.indexOfJsonEscape(b, off, end); i < end; i = AsciiScan.indexOfJsonEscape(b, run, end)) {
                 write(b, run, i - run);
                 run = i + 1;
-                int c = b[i];
-                switch (c) {
-                    case '"' -> ascii("\\\"");
-                    case '\\' -> ascii("\\\\");
-                    case '\n' -> ascii("\\n");
-                    case '\r' -> ascii("\\r");
-                    case '\t' -> ascii("\\t");
-                    default -> {
-                        ascii("\\u00");
-                        write(HEX[c >> 4]);
-                        write(HEX[c & 0xF]);
-                    }
-                }
+                escape(b[i]);
             }
             write(b, run, end - run);
         }
@@ -121,6 +125,37 @@ final class SseWriter {
         frame.ascii(stream);
         frame.ascii("\"}");
         send();
+    }
+
+    /**
+     * A chunk event of plain ASCII written in one pass over the bytes, escaping as it goes; if it
+     * meets a byte that is not plain (non-ASCII, or ESC/CR when {@code escAndCrArePlain} is
+     * false), it writes nothing and returns false, and the caller takes the decoding path.
+     */
+    boolean asciiChunk(long id, byte[] b, int off, int len, String stream, boolean escAndCrArePlain) {
+        start("chunk", id);
+        frame.ascii("{\"chunk\":\"");
+        int end = off + len;
+        int run = off;
+        for (int i = AsciiScan.indexOfJsonEscapeOrNonAscii(b, off, end); i < end;
+                i = AsciiScan.indexOfJsonEscapeOrNonAscii(b, run, end)) {
+            int c = b[i] & 0xFF;
+            if (c >= 0x80 || (!escAndCrArePlain && (c == 0x1B || c == '\r'))) {
+                frame.reset();
+                return false;
+            }
+            frame.write(b, run, i - run);
+            run = i + 1;
+            frame.escape(c);
+        }
+        frame.write(b, run, end - run);
+        frame.ascii("\",\"timestamp\":");
+        frame.ascii(Long.toString(System.currentTimeMillis()));
+        frame.ascii(",\"stream\":\"");
+        frame.ascii(stream);
+        frame.ascii("\"}");
+        send();
+        return true;
     }
 
     /** An SSE comment line; clients ignore it, proxies see traffic. */

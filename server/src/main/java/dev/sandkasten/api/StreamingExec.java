@@ -171,8 +171,8 @@ final class StreamingExec {
         private void chunk(ExecOutput.Batch b) {
             TextEncoder encoder = encoders.get(b.stream());
             boolean sent;
-            if (encoder.passesThrough(b.bytes(), b.offset(), b.length())) {
-                sink.chunk(b.endOffset(), b.bytes(), b.offset(), b.length(), b.stream().wireName());
+            if (encoder.mayPassThrough() && sink.asciiChunk(b.endOffset(), b.bytes(), b.offset(), b.length(),
+                    b.stream().wireName(), !encoder.removesEscAndCr())) {
                 sent = true;
             } else {
                 String text = encoder.next(b.bytes(), b.offset(), b.length());

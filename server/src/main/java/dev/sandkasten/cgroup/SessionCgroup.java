@@ -38,6 +38,15 @@ public final class SessionCgroup {
         return files;
     }
 
+    /**
+     * The {@code cgroup.procs} file a host-side helper of the session (its network) joins: the
+     * session's group, outside the command group, so that killing a command spares it and
+     * ending the session kills it.
+     */
+    public Path helperJoinFile() {
+        return group.resolve("cgroup.procs");
+    }
+
     /** Host pids of every process of the session. */
     public List<Long> pids() {
         List<Long> all = CgroupFiles.pids(commands);

@@ -1,5 +1,6 @@
 package dev.sandkasten.config;
 
+import dev.sandkasten.sandbox.NetworkMode;
 import dev.sandkasten.sandbox.SeccompProfile;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,11 +37,15 @@ public record Config(
         int sandboxUid,
         String sandboxHostname,
         SeccompProfile seccompProfile,
+        java.util.Set<NetworkMode> networkModes,
+        java.util.Set<String> corsOrigins,
         int openFilesLimit,
         long fileSizeLimitBytes,
         long tmpfsSizeBytes,
         long maxBodyBytes,
-        Duration reaperInterval) {
+        Duration reaperInterval,
+        long maxFileBytes,
+        long maxReadBytes) {
 
     /** True if the listen address is only reachable from this machine. */
     public boolean listensOnLoopback() {

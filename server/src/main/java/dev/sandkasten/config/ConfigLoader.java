@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Files;
+import dev.sandkasten.sandbox.NetworkMode;
 import dev.sandkasten.sandbox.SeccompProfile;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,11 +51,15 @@ public final class ConfigLoader {
         DEFAULTS.put("sandbox_uid", "100000");
         DEFAULTS.put("sandbox_hostname", "sandbox");
         DEFAULTS.put("seccomp_profile", "default");
+        DEFAULTS.put("network_modes", "none");
+        DEFAULTS.put("cors_origins", "");
         DEFAULTS.put("open_files_limit", "4096");
         DEFAULTS.put("file_size_limit", "4GiB");
         DEFAULTS.put("tmpfs_size", "512MiB");
         DEFAULTS.put("max_body_bytes", "8MiB");
         DEFAULTS.put("reaper_interval_ms", "1000");
+        DEFAULTS.put("max_file_bytes", "2GiB");
+        DEFAULTS.put("max_read_bytes", "16MiB");
     }
 
     private ConfigLoader() {}
@@ -144,6 +149,16 @@ public final class ConfigLoader {
         String profileName = v.get("seccomp_profile").trim();
         SeccompProfile seccomp = SeccompProfile.fromWire(profileName).orElseThrow(() ->
                 new ConfigException("seccomp_profile must be none, default or strict, not '" + profileName + "'"));
+        java.util.Set<NetworkMode> networkModes = java.util.EnumSet.noneOf(NetworkMode.class);
+        for (String m : v.get("network_modes").split(",")) {
+            String name = m.trim();
+            if (name.isEmpty()) continue;
+            networkModes.add(NetworkMode.fromWire(name).orElseThrow(() -> new ConfigException(
+                    "network_modes lists '" + name + "'; known modes: none, egress")));
+        }
+        if (!networkModes.contains(NetworkMode.NONE)) {
+            throw new ConfigException("network_modes must include none (the mode of sessions that ask for none)");
+        }
         return new Config(host, port, data, key.isEmpty() ? Optional.empty() : Optional.of(key),
                 v.get("default_image").trim(), ttl, maxTtl,
                 (int) integer(v, "max_sessions", 1, 1_000_000),
@@ -163,11 +178,28 @@ public final class ConfigLoader {
                 (int) integer(v, "sandbox_uid", 1, Integer.MAX_VALUE),
                 hostname,
                 seccomp,
+                java.util.Set.copyOf(networkModes),
+                corsOrigins(v.get("cors_origins")),
                 (int) integer(v, "open_files_limit", 64, 1 << 20),
                 size(v, "file_size_limit", 1L << 20, 1L << 50),
                 size(v, "tmpfs_size", 1L << 20, 1L << 50),
                 size(v, "max_body_bytes", 64 * 1024, 1L << 30),
-                Duration.ofMillis(integer(v, "reaper_interval_ms", 10, 3_600_000)));
+                Duration.ofMillis(integer(v, "reaper_interval_ms", 10, 3_600_000)),
+                size(v, "max_file_bytes", 1, 1L << 50),
+                size(v, "max_read_bytes", 1, 256L << 20));
+    }
+
+    private static java.util.Set<String> corsOrigins(String list) {
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        for (String o : list.split(",")) {
+            String origin = o.trim();
+            if (origin.isEmpty()) continue;
+            if (!origin.equals("*") && !origin.matches("https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")) {
+                throw new ConfigException("cors_origins entry '" + origin + "' must look like https://host[:port] (or *)");
+            }
+            out.add(origin);
+        }
+        return java.util.Set.copyOf(out);
     }
 
     static Path defaultDataDir(Map<String, String> env) {

@@ -9,7 +9,10 @@ import dev.sandkasten.config.ConfigException;
 import dev.sandkasten.sandbox.Image;
 import dev.sandkasten.sandbox.ImageCatalog;
 import dev.sandkasten.sandbox.RootfsLayout;
+import dev.sandkasten.files.FileStore;
+import dev.sandkasten.sandbox.FileHelper;
 import dev.sandkasten.sandbox.SandboxLauncher;
+import dev.sandkasten.sandbox.NetworkMode;
 import dev.sandkasten.sandbox.ProcessLimits;
 import dev.sandkasten.sandbox.SandboxSettings;
 import dev.sandkasten.session.SessionManager;
@@ -51,7 +54,7 @@ public final class Daemon implements AutoCloseable {
             throw new ConfigException("refusing to listen on " + config.listenHost() + " without a configured API key: "
                     + "set SANDKASTEN_API_KEY or api_key in the config file, or listen on 127.0.0.1");
         }
-        Prerequisites.Programs programs = Prerequisites.ensure(root);
+        Prerequisites.Programs programs = Prerequisites.ensure(root, config.networkModes().contains(NetworkMode.EGRESS));
 
         CgroupLayout layout = CgroupLayout.detect();
         CgroupDriver cgroups = new CgroupDriver(layout, cgroupName(config.dataDir()));
@@ -70,16 +73,17 @@ public final class Daemon implements AutoCloseable {
             if (!missing.isEmpty()) log.warn("image {} lacks {} on this host", name, missing);
         }
         SandboxLauncher launcher = new SandboxLauncher(settings, cgroups, programs.bwrap(), programs.setpriv(),
-                programs.prlimit());
+                programs.prlimit(), programs.slirp4netns());
         SessionManager sessions = new SessionManager(config, images, launcher, settings.sessionsDir());
         sessions.recoverLost();
-        HttpApi api = new HttpApi(config, sessions, key.key());
+        FileStore files = new FileStore(new FileHelper(settings, programs.bwrap(), programs.setpriv()));
+        HttpApi api = new HttpApi(config, sessions, files, key.key());
         WebServer server;
         try {
             server = WebServer.builder()
                     .host(config.listenHost())
                     .port(config.listenPort())
-                    .maxPayloadSize(config.maxBodyBytes())
+                    .maxPayloadSize(Math.max(config.maxBodyBytes(), config.maxFileBytes() + (1L << 20)))
                     .directHandlers(TransportErrors.handlers())
                     .routing(api::routing)
                     .build()

@@ -2,6 +2,7 @@ package dev.sandkasten.daemon;
 
 import dev.sandkasten.cgroup.CgroupLayout;
 import dev.sandkasten.config.Config;
+import dev.sandkasten.sandbox.NetworkMode;
 import dev.sandkasten.sandbox.SeccompFilter;
 import dev.sandkasten.sandbox.SeccompProfile;
 import java.io.IOException;
@@ -57,10 +58,16 @@ public final class Doctor {
                 : new Finding(Status.FAIL, "privileges", "running as " + System.getProperty("user.name"),
                         "run the daemon as root: it manages cgroups and drops every sandbox to an unprivileged uid"));
         Optional<String> bwrap = Prerequisites.find("bwrap");
-        for (String program : List.of("bwrap", "setpriv", "prlimit")) {
+        List<String> programs = new ArrayList<>(List.of("bwrap", "setpriv", "prlimit"));
+        if (config.networkModes().contains(NetworkMode.EGRESS)) programs.add("slirp4netns");
+        for (String program : programs) {
             out.add(Prerequisites.find(program).isPresent() ? Finding.pass(program, "found")
                     : new Finding(Status.FAIL, program, "not found",
-                            "apt-get install " + (program.equals("bwrap") ? "bubblewrap" : "util-linux")
+                            "apt-get install " + switch (program) {
+                                case "bwrap" -> "bubblewrap";
+                                case "slirp4netns" -> "slirp4netns";
+                                default -> "util-linux";
+                            }
                                     + " (the daemon does this itself when it starts as root)"));
         }
         out.add(userNamespaces());

@@ -19,12 +19,14 @@ final class Prerequisites {
 
     private Prerequisites() {}
 
-    record Programs(String bwrap, String setpriv, String prlimit) {}
+    /** @param slirp4netns null unless egress networking is enabled */
+    record Programs(String bwrap, String setpriv, String prlimit, String slirp4netns) {}
 
-    static Programs ensure(boolean root) {
+    static Programs ensure(boolean root, boolean egress) {
         List<String> missing = new ArrayList<>();
         if (find("bwrap").isEmpty()) missing.add("bubblewrap");
         if (find("setpriv").isEmpty() || find("prlimit").isEmpty()) missing.add("util-linux");
+        if (egress && find("slirp4netns").isEmpty()) missing.add("slirp4netns");
         if (!pythonReady()) missing.addAll(List.of("python3", "python3-pip", "python3-venv"));
         if (!missing.isEmpty()) {
             String cmd = "apt-get install -y --no-install-recommends " + String.join(" ", missing);
@@ -39,7 +41,8 @@ final class Prerequisites {
                         + "); install them with: sudo " + cmd);
             }
         }
-        return new Programs(find("bwrap").orElseThrow(), find("setpriv").orElseThrow(), find("prlimit").orElseThrow());
+        return new Programs(find("bwrap").orElseThrow(), find("setpriv").orElseThrow(), find("prlimit").orElseThrow(),
+                egress ? find("slirp4netns").orElseThrow() : null);
     }
 
     private static boolean pythonReady() {

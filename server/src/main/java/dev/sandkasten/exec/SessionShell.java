@@ -105,9 +105,10 @@ public final class SessionShell implements AutoCloseable {
         shell.fifosPlanned = FIFO_INITIAL;
         try {
             shell.awaitFirstReady();
-        } catch (RuntimeException e) {
+            launcher.connect(sandbox, spec.network());
+        } catch (RuntimeException | IOException e) {
             String diagnostics = readLog(sandbox.logFile());
-            sandbox.close();
+            shell.close();
             log.error("sandbox {} did not start: {} {}", spec.name(), e.getMessage(), diagnostics);
             throw new SandboxStartException("the sandbox did not start", e);
         }
@@ -408,6 +409,9 @@ public final class SessionShell implements AutoCloseable {
         String cwd = "/workspace";
         while (!gone) {
             long wait = (killReason == null ? deadline : killDeadline) - System.nanoTime();
+            // After a kill, wake often and kill again: the shell may have been about to fork the
+            // command's first process when the kill came, and that process must not live on.
+            if (killReason != null) wait = Math.min(wait, RE_KILL_INTERVAL_NANOS);
             Signal s = wait > 0 ? signals.poll(wait, TimeUnit.NANOSECONDS) : null;
             if (s == null) {
                 if (killReason == null) {
@@ -415,6 +419,10 @@ public final class SessionShell implements AutoCloseable {
                     exec.output().drain();
                     group.killAllExcept(keep);
                     killDeadline = System.nanoTime() + options.killGrace().toNanos();
+                    continue;
+                }
+                if (System.nanoTime() < killDeadline) {
+                    group.killAllExcept(keep);
                     continue;
                 }
                 // The command's processes are dead but the shell did not report: it is stuck itself.
@@ -462,6 +470,7 @@ public final class SessionShell implements AutoCloseable {
     }
 
     private static final String TIMEOUT = "timeout";
+    private static final long RE_KILL_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     /**
      * Moves background jobs the command left behind out of the command group (so the next
@@ -485,6 +494,10 @@ public final class SessionShell implements AutoCloseable {
     private boolean replaceShell(long stuck) throws InterruptedException {
         log.info("shell of sandbox {} did not respond after its command was killed; replacing it", sandbox.name());
         ProcessHandle.of(stuck).ifPresent(ProcessHandle::destroyForcibly);
+        // Whatever the stuck shell started dies with it; only the supervisor and bubblewrap stay.
+        Set<Long> ancestors = new HashSet<>(spared);
+        ancestors.remove(stuck);
+        group.killAllExcept(ancestors);
         return awaitReady();
     }
 

@@ -4,12 +4,15 @@ import java.util.Arrays;
 import java.util.Optional;
 
 /**
- * How a sandbox reaches the network. Only {@code none} exists yet: the sandbox gets its own
- * network namespace with just a loopback interface. Further modes (egress through a proxy, an
- * allow-list) plug in here and in {@link SandboxLauncher}.
+ * How a sandbox reaches the network. Every sandbox has its own network namespace. With
+ * {@code none} it holds only a loopback interface. With {@code egress}, user-mode networking
+ * (slirp4netns) gives it outbound access: connections leave through the host's stack as
+ * ordinary sockets of the slirp process, and the host's loopback (where the daemon listens) is
+ * unreachable. There is deliberately no mode that shares the host's network.
  */
 public enum NetworkMode {
-    NONE("none");
+    NONE("none"),
+    EGRESS("egress");
 
     private final String wireName;
 

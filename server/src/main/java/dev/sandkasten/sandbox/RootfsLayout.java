@@ -65,6 +65,8 @@ public final class RootfsLayout {
                 Files.write(settings.seccompFilter(), SeccompFilter.compile(settings.seccomp()));
             }
 
+            write(settings.egressResolvConf(), "# slirp4netns forwards DNS to the host's resolver\nnameserver 10.0.2.3\n");
+
             Path rt = settings.runtimeDir();
             Files.createDirectories(rt);
             for (String script : List.of("boot.sh", "shell.sh")) {

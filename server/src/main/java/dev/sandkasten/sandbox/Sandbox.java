@@ -24,6 +24,7 @@ public final class Sandbox implements AutoCloseable {
     private final Path logFile;
     private final SessionCgroup cgroup;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.List<Process> helpers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     Sandbox(String name, Process process, Path controlDir, Path outputDir, Path logFile, SessionCgroup cgroup) {
         this.name = name;
@@ -61,6 +62,17 @@ public final class Sandbox implements AutoCloseable {
         return cgroup;
     }
 
+    /** Host pid of bubblewrap's outer process. */
+    long pid() {
+        return process.pid();
+    }
+
+    /** A host-side helper of this sandbox (its network), ended with it. */
+    void addHelper(Process helper) {
+        helpers.add(helper);
+        if (closed.get()) helper.destroyForcibly();
+    }
+
     /** Completes when the sandbox's process tree has ended. */
     public CompletableFuture<Process> onExit() {
         return process.onExit();
@@ -78,6 +90,7 @@ public final class Sandbox implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) return;
         cgroup.killAll();
         process.destroyForcibly();
+        for (Process helper : helpers) helper.destroyForcibly();
         try {
             process.waitFor();
         } catch (InterruptedException e) {

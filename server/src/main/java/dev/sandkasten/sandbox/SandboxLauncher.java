@@ -32,15 +32,19 @@ public final class SandboxLauncher {
     private final String bwrap;
     private final String setpriv;
     private final String prlimit;
+    private final String slirp4netns;
     private final ExecutorService spawner =
             Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("sk-spawner").factory());
 
-    public SandboxLauncher(SandboxSettings settings, CgroupDriver cgroups, String bwrap, String setpriv, String prlimit) {
+    /** @param slirp4netns the slirp4netns binary, or null when no egress sessions are allowed */
+    public SandboxLauncher(SandboxSettings settings, CgroupDriver cgroups, String bwrap, String setpriv, String prlimit,
+            String slirp4netns) {
         this.settings = settings;
         this.cgroups = cgroups;
         this.bwrap = bwrap;
         this.setpriv = setpriv;
         this.prlimit = prlimit;
+        this.slirp4netns = slirp4netns;
     }
 
     /**
@@ -53,7 +57,7 @@ public final class SandboxLauncher {
         Path sessionDir = settings.sessionsDir().resolve(spec.name());
         Path controlDir = sessionDir.resolve("ctl");
         Path outputDir = sessionDir.resolve("output");
-        Path workspace = sessionDir.resolve("workspace");
+        Path workspace = spec.workspace().orElse(sessionDir.resolve("workspace"));
         Path logFile = sessionDir.resolve("sandbox.log");
         SessionCgroup cgroup = null;
         try {
@@ -62,10 +66,12 @@ public final class SandboxLauncher {
             Files.setPosixFilePermissions(controlDir, PosixFilePermissions.fromString("rwxr-xr-x"));
             Files.createDirectories(outputDir);
             Files.setPosixFilePermissions(outputDir, PosixFilePermissions.fromString("rwx------"));
-            Files.createDirectories(workspace);
-            Files.setAttribute(workspace, "unix:uid", settings.hostUid());
-            Files.setAttribute(workspace, "unix:gid", settings.hostUid());
-            Files.setPosixFilePermissions(workspace, PosixFilePermissions.fromString("rwxr-xr-x"));
+            if (spec.workspace().isEmpty()) {
+                Files.createDirectories(workspace);
+                Files.setAttribute(workspace, "unix:uid", settings.hostUid());
+                Files.setAttribute(workspace, "unix:gid", settings.hostUid());
+                Files.setPosixFilePermissions(workspace, PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
             cgroup = cgroups.create(spec.name(), spec.limits());
 
             List<String> fifos = new ArrayList<>();
@@ -97,6 +103,46 @@ public final class SandboxLauncher {
             log.error("sandbox {} failed to launch", spec.name(), e);
             throw new SandboxStartException("the sandbox could not be started", e);
         }
+    }
+
+    /**
+     * Gives an {@code egress} sandbox its network: slirp4netns, started in the session's cgroup
+     * and attached to the sandbox's network namespace, configures a tap device with a default
+     * route and DNS at 10.0.2.3, and refuses connections to the host's loopback. It runs as root,
+     * because the namespace belongs to a user namespace nested below the sandbox uid's, but in a
+     * mount namespace of its own with every capability dropped and its own seccomp filter.
+     * Returns once the default route is up, before any command runs.
+     */
+    public void connect(Sandbox sandbox, NetworkMode network) throws IOException {
+        if (network == NetworkMode.NONE) return;
+        long inner = ProcessHandle.of(sandbox.pid()).flatMap(p -> p.children().findFirst()).map(ProcessHandle::pid)
+                .orElseThrow(() -> new IOException("the sandbox has no namespace process to attach the network to"));
+        Path netns = Path.of("/proc", Long.toString(inner), "ns", "net");
+        String script = "echo $$ > " + Shell.quote(sandbox.cgroup().helperJoinFile().toString()) + "\n"
+                + "exec " + Shell.quote(slirp4netns) + " --configure --mtu=65520 --disable-host-loopback --enable-sandbox"
+                + " --enable-seccomp --netns-type=path " + Shell.quote(netns.toString()) + " tap0\n";
+        ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", script);
+        pb.environment().clear();
+        pb.environment().put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+        pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.redirectError(ProcessBuilder.Redirect.appendTo(sandbox.logFile().toFile()));
+        sandbox.addHelper(start(pb));
+        Path routes = Path.of("/proc", Long.toString(inner), "net", "route");
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            // A default route (destination 00000000) appears once slirp4netns has configured tap0.
+            for (String line : Files.readAllLines(routes)) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length > 1 && f[1].equals("00000000")) return;
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while connecting the sandbox's network", e);
+            }
+        }
+        throw new IOException("the sandbox's network did not come up within 10 s (see its sandbox.log)");
     }
 
     /**
@@ -157,6 +203,10 @@ public final class SandboxLauncher {
                 "--remount-ro", "/",
                 "--chdir", "/workspace",
                 "--clearenv"));
+        if (spec.network() == NetworkMode.EGRESS) {
+            // slirp4netns answers DNS at 10.0.2.3, forwarding to the host's resolver.
+            c.addAll(List.of("--ro-bind", settings.egressResolvConf().toString(), "/etc/resolv.conf"));
+        }
         for (Map.Entry<String, String> e : environment(spec).entrySet()) {
             c.addAll(List.of("--setenv", e.getKey(), e.getValue()));
         }

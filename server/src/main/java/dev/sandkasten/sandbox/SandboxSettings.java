@@ -24,6 +24,11 @@ public record SandboxSettings(Path stateDir, int hostUid, String hostname, Secco
         return stateDir.resolve("rootfs").resolve("etc");
     }
 
+    /** The resolv.conf of egress sandboxes, bound over the generated one. */
+    Path egressResolvConf() {
+        return stateDir.resolve("rootfs").resolve("resolv-egress.conf");
+    }
+
     /** The compiled seccomp program; outside everything a sandbox can see. */
     Path seccompFilter() {
         return stateDir.resolve("rootfs").resolve("seccomp-" + seccomp.wireName() + ".bpf");

@@ -34,6 +34,7 @@ public final class Session {
     private volatile Instant lastActivity;
     private volatile Instant expiresAt;
     private volatile String cwd = "/workspace";
+    private volatile String workspaceId;
 
     Session(String id, String image, Duration ttl, Map<String, String> labels, SessionShell shell, int history) {
         this.id = id;
@@ -44,6 +45,15 @@ public final class Session {
         this.shell = shell;
         this.createdAt = Instant.now();
         touch();
+    }
+
+    /** The persistent workspace mounted at /workspace, or null for a session-own one. */
+    public String workspaceId() {
+        return workspaceId;
+    }
+
+    void workspaceId(String id) {
+        workspaceId = id;
     }
 
     public String id() {
@@ -76,7 +86,7 @@ public final class Session {
         return !active.isEmpty();
     }
 
-    private void touch() {
+    void touch() {
         Instant now = Instant.now();
         lastActivity = now;
         expiresAt = now.plus(ttl);
@@ -135,6 +145,6 @@ public final class Session {
     }
 
     public SessionView view() {
-        return new SessionView(id, image, status, cwd, null, createdAt, expiresAt, lastActivity, labels);
+        return new SessionView(id, image, status, cwd, workspaceId, createdAt, expiresAt, lastActivity, labels);
     }
 }

@@ -13,6 +13,7 @@ import dev.sandkasten.sandbox.ImageCatalog;
 import dev.sandkasten.sandbox.NetworkMode;
 import dev.sandkasten.sandbox.SandboxLauncher;
 import dev.sandkasten.sandbox.SandboxSpec;
+import dev.sandkasten.workspace.WorkspaceStore;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -28,6 +29,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -59,8 +61,14 @@ public final class SessionManager implements AutoCloseable {
     private final Map<String, SessionView> tombstones = new LinkedHashMap<>();
     private final Semaphore slots;
     private final ScheduledExecutorService reaper;
+    private final WorkspaceStore workspaces;
 
     public SessionManager(Config config, ImageCatalog images, SandboxLauncher launcher, Path sessionsDir) {
+        this(config, images, launcher, sessionsDir, new WorkspaceStore(sessionsDir.resolveSibling("workspaces"), config.sandboxUid()));
+    }
+
+    public SessionManager(Config config, ImageCatalog images, SandboxLauncher launcher, Path sessionsDir, WorkspaceStore workspaces) {
+        this.workspaces = workspaces;
         this.config = config;
         this.images = images;
         this.launcher = launcher;
@@ -82,19 +90,28 @@ public final class SessionManager implements AutoCloseable {
             throw new SessionException(SessionException.Reason.INVALID,
                     "ttl_seconds must be at most " + config.sessionMaxTtl().toSeconds());
         }
-        NetworkMode network = NetworkMode.fromWire(spec.network().orElse("none")).orElseThrow(() ->
-                new SessionException(SessionException.Reason.INVALID, "unknown network mode '" + spec.network().get()
-                        + "'; this daemon supports: none"));
+        NetworkMode network = NetworkMode.fromWire(spec.network().orElse("none"))
+                .filter(config.networkModes()::contains).orElseThrow(() ->
+                new SessionException(SessionException.Reason.INVALID, "network mode '" + spec.network().get()
+                        + "' is not available on this daemon; it allows: " + config.networkModes().stream()
+                        .map(NetworkMode::wireName).sorted().collect(java.util.stream.Collectors.joining(", "))));
+        if (spec.workspaceId().isPresent() && !WorkspaceStore.validId(spec.workspaceId().get())) {
+            throw new SessionException(SessionException.Reason.INVALID, "workspace_id must be 1 to 64 characters of "
+                    + "letters, digits, '_', '-' and '.', starting with a letter or digit");
+        }
         if (!slots.tryAcquire()) {
             throw new SessionException(SessionException.Reason.UNAVAILABLE,
                     "the daemon is at its session limit (" + config.maxSessions() + "); destroy a session or retry later");
         }
         String id = newId();
+        Optional<Path> workspace = Optional.empty();
         try {
+            if (spec.workspaceId().isPresent()) workspace = Optional.of(workspaces.acquire(spec.workspaceId().get()));
             CgroupLimits limits = new CgroupLimits(config.memoryLimitBytes(), config.pidsLimit(), config.cpuLimit());
-            SessionShell shell = SessionShell.start(new SandboxSpec(id, image, spec.env(), limits, network),
+            SessionShell shell = SessionShell.start(new SandboxSpec(id, image, spec.env(), limits, network, workspace),
                     launcher, ioThreads, shellOptions);
             Session session = new Session(id, image.name(), ttl, spec.labels(), shell, config.execHistory());
+            session.workspaceId(spec.workspaceId().orElse(null));
             try {
                 SessionRecord.save(sessionsDir.resolve(id), session.view());
             } catch (IOException e) {
@@ -104,6 +121,7 @@ public final class SessionManager implements AutoCloseable {
             shell.lost().thenRun(() -> onLost(session));
             return session;
         } catch (RuntimeException e) {
+            if (workspace.isPresent()) workspaces.release(spec.workspaceId().get());
             slots.release();
             deleteDir(sessionsDir.resolve(id));
             throw e;
@@ -134,6 +152,24 @@ public final class SessionManager implements AutoCloseable {
                     "session " + id + " is " + t.status().wireName());
         }
         throw new SessionException(SessionException.Reason.NOT_FOUND, "session " + id + " not found");
+    }
+
+    /**
+     * The host directory of a running session's /workspace, for the file routes (which never open
+     * it themselves; see {@code FileStore}). Throws like {@link #get} for a session that is not running.
+     */
+    public Path workspaceDir(String id) {
+        Session s = get(id);
+        if (s.status() != SessionStatus.RUNNING) {
+            throw new SessionException(SessionException.Reason.GONE, "session " + id + " is " + s.status().wireName());
+        }
+        s.touch();
+        return s.workspaceId() != null ? workspaces.open(s.workspaceId()) : sessionsDir.resolve(id).resolve("workspace");
+    }
+
+    /** The persistent workspaces, for the workspace routes. */
+    public WorkspaceStore workspaces() {
+        return workspaces;
     }
 
     /**
@@ -270,6 +306,7 @@ public final class SessionManager implements AutoCloseable {
         }
         s.closeExecs();
         deleteDir(sessionsDir.resolve(s.id()));
+        if (s.workspaceId() != null) workspaces.release(s.workspaceId());
         slots.release();
     }
 

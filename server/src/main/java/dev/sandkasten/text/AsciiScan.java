@@ -37,6 +37,28 @@ public final class AsciiScan {
         return end;
     }
 
+    /**
+     * Index of the first byte in {@code b[from, end)} that a JSON string must escape or that is
+     * not ASCII (0x80 and up), or {@code end}: one pass that serves both questions when the
+     * answer for most output is "none".
+     */
+    public static int indexOfJsonEscapeOrNonAscii(byte[] b, int from, int end) {
+        int i = from;
+        while (i + 8 <= end) {
+            long x = (long) LONGS.get(b, i);
+            long quote = x ^ (ONES * '"');
+            long backslash = x ^ (ONES * '\\');
+            long hits = ((x - ONES * 0x20) & ~x) | ((quote - ONES) & ~quote) | ((backslash - ONES) & ~backslash) | x;
+            if ((hits & HIGHS) != 0) break;
+            i += 8;
+        }
+        for (; i < end; i++) {
+            int c = b[i] & 0xFF;
+            if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) return i;
+        }
+        return end;
+    }
+
     /** Whether {@code b[off, off + len)} is all ASCII and, if {@code noEscOrCr}, holds no ESC or CR either. */
     public static boolean isAscii(byte[] b, int off, int len, boolean noEscOrCr) {
         int end = off + len;

@@ -64,8 +64,21 @@ public final class TextEncoder {
      * either way.
      */
     public boolean passesThrough(byte[] bytes, int off, int len) {
-        if (encoding != Encoding.UTF8 || decoder.pending() > 0) return false;
-        if (cleaner == null) return AsciiScan.isAscii(bytes, off, len, false);
-        return cleaner.idle() && AsciiScan.isAscii(bytes, off, len, true);
+        if (!mayPassThrough()) return false;
+        return AsciiScan.isAscii(bytes, off, len, removesEscAndCr());
+    }
+
+    /**
+     * Whether a next piece of plain ASCII would be encoded as itself: UTF-8 mode with nothing
+     * held back. Which ASCII is plain is for the caller to check as it writes (see
+     * {@link #removesEscAndCr()}), in the same pass as its own escaping.
+     */
+    public boolean mayPassThrough() {
+        return encoding == Encoding.UTF8 && decoder.pending() == 0 && (cleaner == null || cleaner.idle());
+    }
+
+    /** Whether ESC and CR are cleaned away, i.e. are not plain. */
+    public boolean removesEscAndCr() {
+        return cleaner != null;
     }
 }

@@ -11,24 +11,29 @@ import dev.sandkasten.client.ExecChunk;
 import dev.sandkasten.client.ExecOptions;
 import dev.sandkasten.client.ExecResult;
 import dev.sandkasten.client.ExecStream;
-import dev.sandkasten.client.InvalidRequestException;
+import dev.sandkasten.client.BadRequestException;
 import dev.sandkasten.client.NotFoundException;
+import dev.sandkasten.client.PayloadTooLargeException;
 import dev.sandkasten.client.SandboxClient;
 import dev.sandkasten.client.Session;
 import dev.sandkasten.client.SessionGoneException;
 import dev.sandkasten.client.SessionInfo;
 import dev.sandkasten.client.SessionStatus;
 import dev.sandkasten.client.StdStream;
+import dev.sandkasten.client.StreamException;
 import dev.sandkasten.daemon.Daemon;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The Java SDK's own promises, against the real daemon: typed errors, timeouts with partial
@@ -58,19 +63,19 @@ class JavaSdkIT {
                     assertThat(e.code()).isEqualTo("SESSION_NOT_FOUND");
                 });
         assertThatThrownBy(() -> client.createSession(CreateSessionOptions.builder().image("nope").build()))
-                .isInstanceOfSatisfying(InvalidRequestException.class, e -> {
+                .isInstanceOfSatisfying(BadRequestException.class, e -> {
                     assertThat(e.status()).isEqualTo(400);
                     assertThat(e.code()).isEqualTo("INVALID_REQUEST");
                     assertThat(e.getMessage()).contains("image");
                 });
 
         Session s = client.createSession();
-        assertThatThrownBy(() -> s.exec(" ")).isInstanceOf(InvalidRequestException.class).hasMessageContaining("cmd");
+        assertThatThrownBy(() -> s.exec(" ")).isInstanceOf(BadRequestException.class).hasMessageContaining("cmd");
         assertThatThrownBy(() -> s.exec("x".repeat((1 << 20) + 1)))
-                .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.status()).isEqualTo(413));
+                .isInstanceOfSatisfying(PayloadTooLargeException.class, e -> assertThat(e.status()).isEqualTo(413));
         // A stream refused before it starts throws from execStream itself.
         assertThatThrownBy(() -> s.execStream("true", ExecOptions.builder().cwd("/x").env("BAD NAME", "1").build()))
-                .isInstanceOf(InvalidRequestException.class);
+                .isInstanceOf(BadRequestException.class);
         s.destroy();
         assertThatThrownBy(() -> s.exec("true")).isInstanceOfSatisfying(SessionGoneException.class, e -> {
             assertThat(e.status()).isEqualTo(410);
@@ -144,6 +149,70 @@ class JavaSdkIT {
                 assertThat(chunks.findFirst()).hasValueSatisfying(ch -> assertThat(ch.output()).isEqualTo("line\n"));
             }
             assertNoTailAndQuick(s);
+        }
+    }
+
+    @Test
+    @Timeout(60) // without the SDK's watchdog, the read would block forever
+    void aStreamWhoseConnectionGoesSilentFailsAfterTheRequestTimeout() throws Exception {
+        try (StallingProxy proxy = new StallingProxy(TestDaemon.shared().port());
+             SandboxClient c = SandboxClient.builder().baseUrl(proxy.url()).apiKey(TestDaemon.shared().apiKey())
+                     .requestTimeout(Duration.ofSeconds(2)).build();
+             Session s = c.createSession()) {
+            ExecStream st = s.execStream("for i in $(seq 600); do echo $i; sleep 0.1; done");
+            var it = st.iterator();
+            assertThat(it.next().output()).isEqualTo("1\n");
+            proxy.stall();
+            long t = System.nanoTime();
+            assertThatThrownBy(() -> {
+                while (it.hasNext()) it.next();
+            }).isInstanceOfSatisfying(StreamException.class, e -> {
+                assertThat(e.getMessage()).contains("sent nothing for 2 s");
+                assertThat(e.code()).isNull();
+            });
+            assertThat((System.nanoTime() - t) / 1e9).as("seconds until the silence was noticed").isBetween(1.5, 20.0);
+            // The cancel went out on a fresh connection, so the session is free again.
+            assertThat(Sdk.run(s, "echo next")).isEqualTo("next\n");
+        }
+    }
+
+    @Test
+    void anAsyncStreamAbandonedBeforeItOpensCancelsItsCommand() throws Exception {
+        // A long grace: only the SDK's own cancel can free the session within the bounds below.
+        try (Daemon d = TestDaemon.start(Map.of("disconnect_grace_ms", "60000"));
+             SandboxClient c = TestDaemon.sdk(d);
+             Session s = c.createSession()) {
+            // Each stream queues behind a busy command, so its cancel reaches the daemon while it
+            // waits (the daemon answers a stream at once, before its command runs).
+            CompletableFuture<ExecResult> busy = s.execAsync("sleep 2");
+            CompletableFuture<ExecStream> cancelled = s.execStreamAsync("tail -f /dev/null", ExecOptions.DEFAULTS);
+            assertThat(cancelled.cancel(true)).isTrue();
+            assertThat(busy.join().exitCode()).isZero();
+            assertNoTailSoon(s);
+
+            busy = s.execAsync("sleep 2");
+            CompletableFuture<ExecStream> late = s.execStreamAsync("tail -f /dev/null", ExecOptions.DEFAULTS)
+                    .orTimeout(1, TimeUnit.MILLISECONDS);
+            assertThatThrownBy(late::join).hasCauseInstanceOf(TimeoutException.class);
+            assertThat(busy.join().exitCode()).isZero();
+            assertNoTailSoon(s);
+        }
+    }
+
+    /** Bounded: a leaked tail would hold the session for the whole 60 s grace. */
+    private static void assertNoTailSoon(Session s) throws Exception {
+        assertThat(s.execAsync("pgrep -c -x tail || true").get(20, TimeUnit.SECONDS).stdout()).isEqualTo("0\n");
+    }
+
+    @Test
+    void aQueuedBlockingExecIsNotCutOffByTheRequestTimeout() {
+        try (SandboxClient c = SandboxClient.builder().baseUrl(TestDaemon.url(TestDaemon.shared()))
+                .apiKey(TestDaemon.shared().apiKey()).requestTimeout(Duration.ofSeconds(1)).build();
+             Session s = c.createSession()) {
+            CompletableFuture<ExecResult> busy = s.execAsync("sleep 3");
+            // Its own timeout starts when it runs, after the sleep: the client must not give up meanwhile.
+            assertThat(s.exec("echo queued", timeoutMs(1000)).stdout()).isEqualTo("queued\n");
+            assertThat(busy.join().exitCode()).isZero();
         }
     }
 

@@ -17,6 +17,14 @@ class AsciiScanTest {
         return end;
     }
 
+    private static int naiveEscapeOrNonAscii(byte[] b, int from, int end) {
+        for (int i = from; i < end; i++) {
+            int c = b[i] & 0xFF;
+            if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) return i;
+        }
+        return end;
+    }
+
     private static boolean naiveAscii(byte[] b, int off, int len, boolean noEscOrCr) {
         for (int i = off; i < off + len; i++) {
             if (b[i] < 0 || (noEscOrCr && (b[i] == 0x1B || b[i] == '\r'))) return false;
@@ -37,6 +45,7 @@ class AsciiScanTest {
             int off = b.length == 0 ? 0 : rnd.nextInt(b.length);
             int len = rnd.nextInt(b.length - off + 1);
             assertThat(AsciiScan.indexOfJsonEscape(b, off, off + len)).isEqualTo(naiveJsonEscape(b, off, off + len));
+            assertThat(AsciiScan.indexOfJsonEscapeOrNonAscii(b, off, off + len)).isEqualTo(naiveEscapeOrNonAscii(b, off, off + len));
             assertThat(AsciiScan.isAscii(b, off, len, true)).isEqualTo(naiveAscii(b, off, len, true));
             assertThat(AsciiScan.isAscii(b, off, len, false)).isEqualTo(naiveAscii(b, off, len, false));
         }
@@ -49,6 +58,8 @@ class AsciiScanTest {
                 byte[] b = "abcdefghijklmnop".getBytes(StandardCharsets.US_ASCII);
                 b[pos] = (byte) v;
                 assertThat(AsciiScan.indexOfJsonEscape(b, 0, 16)).as("byte %02x at %d", v, pos).isEqualTo(naiveJsonEscape(b, 0, 16));
+                assertThat(AsciiScan.indexOfJsonEscapeOrNonAscii(b, 0, 16)).as("byte %02x at %d", v, pos)
+                        .isEqualTo(naiveEscapeOrNonAscii(b, 0, 16));
                 assertThat(AsciiScan.isAscii(b, 0, 16, true)).as("byte %02x at %d", v, pos).isEqualTo(naiveAscii(b, 0, 16, true));
                 assertThat(AsciiScan.isAscii(b, 0, 16, false)).as("byte %02x at %d", v, pos).isEqualTo(naiveAscii(b, 0, 16, false));
             }

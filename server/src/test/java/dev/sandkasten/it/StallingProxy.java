@@ -1,0 +1,105 @@
+package dev.sandkasten.it;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A TCP relay between a client and the daemon that can go silent on demand: {@link #stall()}
+ * makes every connection open at that moment drop what it receives instead of passing it on,
+ * without closing anything, which is what a half-open connection (a dead peer, a NAT that forgot
+ * the flow) looks like to both ends. Connections opened later are relayed normally. It stands
+ * for the network in tests; the daemon behind it is the real one.
+ */
+final class StallingProxy implements AutoCloseable {
+    private final ServerSocket server;
+    private final int targetPort;
+    private final List<Link> links = new CopyOnWriteArrayList<>();
+
+    StallingProxy(int targetPort) throws IOException {
+        this.targetPort = targetPort;
+        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread.ofVirtual().start(this::accept);
+    }
+
+    String url() {
+        return "http://127.0.0.1:" + server.getLocalPort();
+    }
+
+    /**
+     * Silences the connections on which the daemon sent something in the last half second (a
+     * running stream), leaving idle pooled ones and later ones working.
+     */
+    void stall() {
+        long now = System.nanoTime();
+        links.forEach(l -> {
+            if (now - l.lastFromDaemon < 500_000_000L) l.stalled = true;
+        });
+    }
+
+    private void accept() {
+        while (!server.isClosed()) {
+            try {
+                Socket client = server.accept();
+                Socket daemon = new Socket(InetAddress.getLoopbackAddress(), targetPort);
+                Link link = new Link(client, daemon);
+                links.add(link);
+                Thread.ofVirtual().start(() -> link.pump(client, daemon, false));
+                Thread.ofVirtual().start(() -> link.pump(daemon, client, true));
+            } catch (IOException e) {
+                return; // closed
+            }
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        for (Link l : links) l.close();
+    }
+
+    private static final class Link {
+        final Socket a;
+        final Socket b;
+        volatile boolean stalled;
+        volatile long lastFromDaemon = System.nanoTime() - 1_000_000_000_000L;
+
+        Link(Socket a, Socket b) {
+            this.a = a;
+            this.b = b;
+        }
+
+        void pump(Socket from, Socket to, boolean fromDaemon) {
+            byte[] buf = new byte[16 * 1024];
+            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    if (fromDaemon) lastFromDaemon = System.nanoTime();
+                    if (!stalled) out.write(buf, 0, n);
+                }
+            } catch (IOException e) {
+                // one side went away
+            } finally {
+                if (!stalled) close();
+            }
+        }
+
+        void close() {
+            try {
+                a.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+            try {
+                b.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+    }
+}
