@@ -5,6 +5,7 @@ import dev.sandkasten.exec.ExecRequest;
 import dev.sandkasten.text.TextEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * A parsed exec body: the command for the engine plus how this client wants its output
@@ -44,9 +45,24 @@ record ExecParams(ExecRequest request, StreamFormat format) {
                 .orElse(config.disconnectGrace());
         boolean background = body.bool("background").orElse(false);
         boolean stdin = body.bool("stdin").orElse(false);
+        Optional<ExecRequest.Pty> pty = pty(body);
         StreamFormat format = new StreamFormat(encoding, raw, chunk);
         return new ExecParams(new ExecRequest(cmd, Duration.ofMillis(timeoutMs), env, cwd, grace, format.toOutputFormat(),
-                background, stdin), format);
+                background, stdin, pty), format);
+    }
+
+    static final int MAX_COLS = 1000;
+    static final int MAX_ROWS = 1000;
+
+    private static Optional<ExecRequest.Pty> pty(RequestBody body) {
+        boolean pty = body.bool("pty").orElse(false);
+        Optional<Long> cols = body.integer("cols", 1, MAX_COLS);
+        Optional<Long> rows = body.integer("rows", 1, MAX_ROWS);
+        if (!pty) {
+            if (cols.isPresent() || rows.isPresent()) throw ApiError.invalid("cols and rows need \"pty\": true").exception();
+            return Optional.empty();
+        }
+        return Optional.of(new ExecRequest.Pty(cols.orElse(80L).intValue(), rows.orElse(24L).intValue()));
     }
 
     static TextEncoder.Encoding encoding(String name) {

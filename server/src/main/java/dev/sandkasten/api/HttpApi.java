@@ -79,6 +79,7 @@ public final class HttpApi {
                 .get("/v1/sessions/{id}/execs/{execId}/stream", this::attachStream)
                 .post("/v1/sessions/{id}/execs/{execId}/stdin", this::writeStdin)
                 .post("/v1/sessions/{id}/execs/{execId}/signal", this::signalExec)
+                .post("/v1/sessions/{id}/execs/{execId}/resize", this::resizeExec)
                 .delete("/v1/sessions/{id}/execs/{execId}", this::cancelExec);
         files.routing(r);
         workspaces.routing(r);
@@ -109,6 +110,7 @@ public final class HttpApi {
             case EXEC_NOT_FOUND -> new ApiError(404, "EXEC_NOT_FOUND", e.getMessage());
             case EXEC_FINISHED -> new ApiError(404, "EXEC_FINISHED", e.getMessage());
             case EXEC_NOT_RUNNING -> new ApiError(409, "EXEC_NOT_RUNNING", e.getMessage());
+            case NO_PTY -> new ApiError(409, "NO_PTY", e.getMessage());
             case GONE -> new ApiError(410, "SESSION_GONE", e.getMessage());
             case INVALID -> ApiError.invalid(e.getMessage());
             case UNAVAILABLE -> new ApiError(503, "UNAVAILABLE", e.getMessage());
@@ -314,6 +316,21 @@ public final class HttpApi {
         o.put("ok", true);
         o.put("signal", signal.wireName());
         o.put("processes", n);
+        Json.send(res, 200, o);
+    }
+
+    /** {@code {"cols", "rows"}}: a new terminal size for a running PTY command (its programs get SIGWINCH). */
+    private void resizeExec(ServerRequest req, ServerResponse res) {
+        String sid = id(req, "id");
+        String execId = id(req, "execId");
+        RequestBody body = RequestBody.read(req, config.maxBodyBytes());
+        int cols = body.integer("cols", 1, ExecParams.MAX_COLS).orElseThrow(() -> ApiError.invalid("cols is required").exception()).intValue();
+        int rows = body.integer("rows", 1, ExecParams.MAX_ROWS).orElseThrow(() -> ApiError.invalid("rows is required").exception()).intValue();
+        sessions.resize(sid, execId, cols, rows);
+        ObjectNode o = Json.object();
+        o.put("ok", true);
+        o.put("cols", cols);
+        o.put("rows", rows);
         Json.send(res, 200, o);
     }
 

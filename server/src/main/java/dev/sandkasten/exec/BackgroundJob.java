@@ -64,13 +64,24 @@ final class BackgroundJob {
      * counterpart of the session's shell), only to what they started. -1 once it has ended.
      */
     int signal(ExecSignal signal) {
+        return group.signalAllExcept(shells(), signal.name(), () -> !exec.isDone());
+    }
+
+    /** The job's processes but its two shells (see {@link #signal}). */
+    List<Long> processes() {
+        List<Long> pids = group.pids();
+        pids.removeAll(shells());
+        return pids;
+    }
+
+    private java.util.Set<Long> shells() {
         long wrapper = wrapperPid;
-        java.util.Set<Long> spared = new java.util.HashSet<>();
+        java.util.Set<Long> shells = new java.util.HashSet<>();
         if (wrapper >= 0) {
-            spared.add(wrapper);
-            ProcessHandle.of(wrapper).ifPresent(w -> w.children().forEach(c -> spared.add(c.pid())));
+            shells.add(wrapper);
+            ProcessHandle.of(wrapper).ifPresent(w -> w.children().forEach(c -> shells.add(c.pid())));
         }
-        return group.signalAllExcept(spared, signal.name(), () -> !exec.isDone());
+        return shells;
     }
 
     /** The job's end record arrived. */
@@ -156,7 +167,7 @@ final class BackgroundJob {
         try {
             if (!group.isEmpty()) group.evictAllExcept(java.util.Set.of());
             group.remove();
-            for (String f : List.of("c." + number, "o." + number, "e." + number, "i." + number)) {
+            for (String f : List.of("c." + number, "o." + number, "e." + number, "i." + number, "t." + number)) {
                 Files.deleteIfExists(controlDir.resolve(f));
             }
         } catch (IOException | RuntimeException e) {

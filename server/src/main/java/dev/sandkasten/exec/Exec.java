@@ -32,6 +32,7 @@ public final class Exec {
     private final ExecRequest.OutputFormat format;
     private final boolean background;
     private final StdinPipe stdin;
+    private final boolean pty;
     /** Attached readers, and a counter that voids a pending disconnect cancel; guarded by this. */
     private int attached;
     private long attachEpoch;
@@ -52,6 +53,7 @@ public final class Exec {
         this.format = request.format();
         this.background = request.background();
         this.stdin = request.stdin() ? new StdinPipe() : null;
+        this.pty = request.pty().isPresent();
         this.cmdTruncated = request.cmd().length() > CMD_PREVIEW_CHARS;
         this.cmdPreview = cmdTruncated ? request.cmd().substring(0, CMD_PREVIEW_CHARS) : request.cmd();
     }
@@ -81,6 +83,11 @@ public final class Exec {
     /** The command's input, if it was started with one. */
     public Optional<StdinPipe> stdin() {
         return Optional.ofNullable(stdin);
+    }
+
+    /** Whether the command runs on a pseudo-terminal. */
+    public boolean pty() {
+        return pty;
     }
 
     /** Whether the command runs in the background (clients leaving never cancel it). */
@@ -173,7 +180,7 @@ public final class Exec {
                 : started != null ? Optional.of((System.nanoTime() - startedNanos) / 1_000_000) : Optional.empty();
         return new ExecInfo(id, cmdPreview, cmdTruncated, state, exitCode, cwd, createdAt, Optional.ofNullable(started),
                 Optional.ofNullable(o == null ? null : finishedAt), duration, timeout.toMillis(),
-                output.bytes(StdStream.STDOUT), output.bytes(StdStream.STDERR), background, false,
+                output.bytes(StdStream.STDOUT), output.bytes(StdStream.STDERR), background, pty,
                 o != null && o.stateLost());
     }
 }

@@ -15,9 +15,11 @@ import java.util.Optional;
  * @param format how the client that started it wants output presented; attaching clients default to it
  * @param background run in a subshell alongside the session's later commands, with a kill group of its own
  * @param stdin give the command an input the daemon writes ({@link StdinPipe}) instead of /dev/null
+ * @param pty run the command on a pseudo-terminal of this size (in a child shell, see {@link Pty})
  */
 public record ExecRequest(String cmd, Duration timeout, Map<String, String> env, Optional<String> cwd,
-                          Duration detachGrace, OutputFormat format, boolean background, boolean stdin) {
+                          Duration detachGrace, OutputFormat format, boolean background, boolean stdin,
+                          Optional<Pty> pty) {
     public ExecRequest {
         env = Map.copyOf(env);
     }
@@ -31,6 +33,13 @@ public record ExecRequest(String cmd, Duration timeout, Map<String, String> env,
      * @param chunkSize largest payload of one stream event
      */
     public record OutputFormat(boolean raw, boolean base64, int chunkSize) {}
+
+    /**
+     * A pseudo-terminal of {@code cols} by {@code rows}. The command runs under {@code script(1)}
+     * in a child bash on that terminal (stdout and stderr merged, as a terminal shows them), so,
+     * like a subshell, it cannot change the session's cwd, variables or functions.
+     */
+    public record Pty(int cols, int rows) {}
 
     /** True when the command must not change the session's state (it runs in a subshell). */
     boolean isolated() {

@@ -263,7 +263,7 @@ public final class SessionShell implements AutoCloseable {
         long n = nextCommand++;
         ensureFifos(n);
         Path ctl = sandbox.controlDir();
-        Files.writeString(ctl.resolve("c." + n), script(exec.request()), StandardCharsets.UTF_8);
+        writeCommand(exec.request(), n);
         String input = openStdin(exec, n);
         OutputPump out = new OutputPump(ctl.resolve("o." + n), StdStream.STDOUT, exec.output());
         OutputPump err = new OutputPump(ctl.resolve("e." + n), StdStream.STDERR, exec.output());
@@ -307,6 +307,41 @@ public final class SessionShell implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes the file the shell sources, {@code c.N}. For a PTY command that file starts
+     * {@code script(1)}, which runs a child bash on a new pseudo-terminal, sets its size and
+     * sources the command itself from {@code t.N}; stdout and stderr of everything on the
+     * terminal come out merged on script's stdout.
+     */
+    private void writeCommand(ExecRequest r, long n) throws IOException {
+        Path ctl = sandbox.controlDir();
+        if (r.pty().isEmpty()) {
+            Files.writeString(ctl.resolve("c." + n), script(r), StandardCharsets.UTF_8);
+            return;
+        }
+        ExecRequest.Pty pty = r.pty().get();
+        Files.writeString(ctl.resolve("t." + n), script(r), StandardCharsets.UTF_8);
+        String inner = "stty cols " + pty.cols() + " rows " + pty.rows() + " 2>/dev/null; . " + Sandbox.INNER_CONTROL_DIR + "/t." + n;
+        Files.writeString(ctl.resolve("c." + n), "TERM=xterm-256color SHELL=/bin/bash script -qfec " + Shell.quote(inner)
+                + " /dev/null\n", StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Sets the terminal size of a running PTY command; false if its terminal is not there
+     * (not opened yet, or gone).
+     */
+    public boolean resize(Exec exec, int cols, int rows) {
+        List<Long> pids;
+        if (running == exec) {
+            pids = group.pids();
+            pids.removeAll(spared);
+        } else {
+            pids = jobs.values().stream().filter(j -> j.exec() == exec).findFirst().map(BackgroundJob::processes)
+                    .orElse(List.of());
+        }
+        return Terminal.resize(pids, cols, rows);
+    }
+
     /** Of {@code pids}, the one whose parent is the shell (a background job's wrapper), or -1. */
     private long childOfShell(List<Long> pids) {
         long shell = shellPid;
@@ -345,8 +380,7 @@ public final class SessionShell implements AutoCloseable {
         long n = nextCommand++;
         ensureFifos(n);
         Path ctl = sandbox.controlDir();
-        Path cmdFile = ctl.resolve("c." + n);
-        Files.writeString(cmdFile, script(exec.request()), StandardCharsets.UTF_8);
+        writeCommand(exec.request(), n);
         String input = openStdin(exec, n);
         Set<Long> keep = spared;
         long shell = shellPid;
@@ -448,7 +482,7 @@ public final class SessionShell implements AutoCloseable {
             Path ctl = sandbox.controlDir();
             long n = untidyCommand;
             untidyCommand = -1;
-            for (String f : List.of("c." + n, "o." + n, "e." + n, "i." + n)) Files.deleteIfExists(ctl.resolve(f));
+            for (String f : List.of("c." + n, "o." + n, "e." + n, "i." + n, "t." + n)) Files.deleteIfExists(ctl.resolve(f));
         } catch (IOException | RuntimeException e) {
             if (isLost()) return;
             log.error("cleaning up after exec {} failed; closing its sandbox", exec.id(), e);

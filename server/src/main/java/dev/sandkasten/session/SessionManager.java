@@ -245,6 +245,21 @@ public final class SessionManager implements AutoCloseable {
         return n;
     }
 
+    /** Sets the terminal size of a running PTY command; throws NO_PTY or EXEC_NOT_RUNNING. */
+    public void resize(String id, String execId, int cols, int rows) {
+        Session s = get(id);
+        Exec exec = findExec(id, execId);
+        if (!exec.pty()) {
+            throw new SessionException(SessionException.Reason.NO_PTY, "exec " + execId
+                    + " was not started with \"pty\": true; it has no terminal to resize");
+        }
+        if (exec.isDone() || !s.shell().resize(exec, cols, rows)) {
+            String state = exec.info().state().wireName();
+            throw new SessionException(SessionException.Reason.EXEC_NOT_RUNNING, "exec " + execId + " is " + state
+                    + (state.equals("running") ? " but its terminal is not open yet; retry" : "; it has no terminal now"));
+        }
+    }
+
     /** A queued, running or recently finished exec of a session; throws EXEC_NOT_FOUND if there is none. */
     public Exec findExec(String id, String execId) {
         return get(id).exec(execId).orElseThrow(() -> new SessionException(SessionException.Reason.EXEC_NOT_FOUND,
