@@ -60,6 +60,16 @@ public final class CgroupDriver {
         }
     }
 
+    /**
+     * Removes the daemon's own groups at shutdown, once every session has ended; a group that
+     * still holds a process is left (and logged), to be removed by the next start's {@link #removeStale}.
+     */
+    public void removeBase() {
+        for (Path dir : baseDirs()) {
+            if (!CgroupFiles.rmdirTree(dir)) log.warn("could not remove cgroup {}", dir);
+        }
+    }
+
     private void killTree(Path group) {
         Path kill = group.resolve("cgroup.kill");
         if (Files.exists(kill)) {

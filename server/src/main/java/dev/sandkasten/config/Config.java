@@ -14,6 +14,7 @@ public record Config(
         String listenHost,
         int listenPort,
         Path dataDir,
+        Optional<Path> runtimeDir,
         Optional<String> apiKey,
         String defaultImage,
         Duration sessionTtl,

@@ -28,6 +28,7 @@ public final class ConfigLoader {
     static {
         DEFAULTS.put("listen", "127.0.0.1:8080");
         DEFAULTS.put("data_dir", "");
+        DEFAULTS.put("runtime_dir", "");
         DEFAULTS.put("api_key", "");
         DEFAULTS.put("default_image", "python");
         DEFAULTS.put("session_ttl_seconds", "1800");
@@ -113,6 +114,7 @@ public final class ConfigLoader {
         int port = (int) integer(v, "listen", listen.substring(colon + 1), 0, 65535);
         String dataDir = v.get("data_dir").trim();
         Path data = dataDir.isEmpty() ? defaultDataDir(env) : Path.of(dataDir);
+        String runtimeDir = v.get("runtime_dir").trim();
         String key = v.get("api_key").trim();
         if (!key.isEmpty() && key.length() < 16) throw new ConfigException("api_key must be at least 16 characters");
 
@@ -159,7 +161,8 @@ public final class ConfigLoader {
         if (!networkModes.contains(NetworkMode.NONE)) {
             throw new ConfigException("network_modes must include none (the mode of sessions that ask for none)");
         }
-        return new Config(host, port, data, key.isEmpty() ? Optional.empty() : Optional.of(key),
+        return new Config(host, port, data, runtimeDir.isEmpty() ? Optional.empty() : Optional.of(Path.of(runtimeDir)),
+                key.isEmpty() ? Optional.empty() : Optional.of(key),
                 v.get("default_image").trim(), ttl, maxTtl,
                 (int) integer(v, "max_sessions", 1, 1_000_000),
                 timeout, maxTimeout,

@@ -6,6 +6,8 @@ import dev.sandkasten.cgroup.CgroupDriver;
 import dev.sandkasten.cgroup.CgroupLayout;
 import dev.sandkasten.config.Config;
 import dev.sandkasten.config.ConfigException;
+import dev.sandkasten.sandbox.ControlRoot;
+import dev.sandkasten.sandbox.FileTrees;
 import dev.sandkasten.sandbox.Image;
 import dev.sandkasten.sandbox.ImageCatalog;
 import dev.sandkasten.sandbox.RootfsLayout;
@@ -40,11 +42,15 @@ public final class Daemon implements AutoCloseable {
     private final SessionManager sessions;
     private final WebServer server;
     private final String apiKey;
+    private final CgroupDriver cgroups;
+    private final Path controlRoot;
 
-    private Daemon(SessionManager sessions, WebServer server, String apiKey) {
+    private Daemon(SessionManager sessions, WebServer server, String apiKey, CgroupDriver cgroups, Path controlRoot) {
         this.sessions = sessions;
         this.server = server;
         this.apiKey = apiKey;
+        this.cgroups = cgroups;
+        this.controlRoot = controlRoot;
     }
 
     public static Daemon start(Config config) {
@@ -56,13 +62,15 @@ public final class Daemon implements AutoCloseable {
         }
         Prerequisites.Programs programs = Prerequisites.ensure(root, config.networkModes().contains(NetworkMode.EGRESS));
 
+        Path controlRoot = ControlRoot.prepare(config.runtimeDir(), config.dataDir(), cgroupName(config.dataDir()));
+        log.info("control files: {}", controlRoot);
         CgroupLayout layout = CgroupLayout.detect();
         CgroupDriver cgroups = new CgroupDriver(layout, cgroupName(config.dataDir()));
         cgroups.init();
         cgroups.removeStale();
         log.info("cgroups: {}", layout.describe());
 
-        SandboxSettings settings = new SandboxSettings(config.dataDir(), config.sandboxUid(), config.sandboxHostname(),
+        SandboxSettings settings = new SandboxSettings(config.dataDir(), controlRoot, config.sandboxUid(), config.sandboxHostname(),
                 config.seccompProfile(),
                 new ProcessLimits(config.openFilesLimit(), config.fileSizeLimitBytes(), config.tmpfsSizeBytes()));
         new RootfsLayout(settings).write();
@@ -90,6 +98,8 @@ public final class Daemon implements AutoCloseable {
                     .start();
         } catch (RuntimeException e) {
             sessions.close();
+            cgroups.removeBase();
+            deleteControlRoot(controlRoot);
             throw e;
         }
         if (key.generated()) {
@@ -99,7 +109,7 @@ public final class Daemon implements AutoCloseable {
             System.out.println("sandkasten: API key is in " + key.file());
         }
         log.info("listening on http://{}:{}", config.listenHost(), server.port());
-        return new Daemon(sessions, server, key.key());
+        return new Daemon(sessions, server, key.key(), cgroups, controlRoot);
     }
 
     public int port() {
@@ -114,10 +124,25 @@ public final class Daemon implements AutoCloseable {
         return sessions;
     }
 
+    /** Where this run keeps the sessions' control directories. */
+    public Path controlRoot() {
+        return controlRoot;
+    }
+
     @Override
     public void close() {
         server.stop();
         sessions.close();
+        cgroups.removeBase();
+        deleteControlRoot(controlRoot);
+    }
+
+    private static void deleteControlRoot(Path dir) {
+        try {
+            FileTrees.deleteTree(dir);
+        } catch (IOException e) {
+            log.warn("could not remove {}: {}", dir, e.toString());
+        }
     }
 
     private static Path prepareDataDir(Path dir) {

@@ -2,6 +2,7 @@ package dev.sandkasten.daemon;
 
 import dev.sandkasten.cgroup.CgroupLayout;
 import dev.sandkasten.config.Config;
+import dev.sandkasten.sandbox.ControlRoot;
 import dev.sandkasten.sandbox.NetworkMode;
 import dev.sandkasten.sandbox.SeccompFilter;
 import dev.sandkasten.sandbox.SeccompProfile;
@@ -76,6 +77,7 @@ public final class Doctor {
         if (root && bwrap.isPresent()) out.add(sandboxStarts(bwrap.get(), config.sandboxUid()));
         out.add(listenPosture(config));
         out.add(dataDir(config.dataDir()));
+        out.add(controlFiles(config));
         return out;
     }
 
@@ -188,6 +190,21 @@ public final class Doctor {
             return new Finding(Status.WARN, "data directory", "cannot read " + dir + ": " + e.getMessage(),
                     "check the path and that doctor runs as the daemon's user");
         }
+    }
+
+    private static Finding controlFiles(Config config) {
+        String fix = "mount a tmpfs at /dev/shm, or set runtime_dir to a directory on a tmpfs";
+        if (config.runtimeDir().isPresent()) {
+            Path dir = config.runtimeDir().get();
+            Path existing = dir;
+            while (existing != null && !Files.isDirectory(existing)) existing = existing.getParent();
+            return existing != null && ControlRoot.isTmpfs(existing) ? Finding.pass("control files", dir + " (tmpfs)")
+                    : new Finding(Status.WARN, "control files", "runtime_dir " + dir + " is not on a tmpfs: commands "
+                            + "take longer when the file system's journal is busy", fix);
+        }
+        return ControlRoot.defaultTmpfs().map(t -> Finding.pass("control files", "on the tmpfs " + t))
+                .orElseGet(() -> new Finding(Status.WARN, "control files", "no tmpfs at /run or /dev/shm: they go "
+                        + "in the data directory, and commands take longer when its journal is busy", fix));
     }
 
     private static long readLong(Path file, long otherwise) {

@@ -55,7 +55,10 @@ public final class Exec {
         this.stdin = request.stdin() ? new StdinPipe() : null;
         this.pty = request.pty().isPresent();
         this.cmdTruncated = request.cmd().length() > CMD_PREVIEW_CHARS;
-        this.cmdPreview = cmdTruncated ? request.cmd().substring(0, CMD_PREVIEW_CHARS) : request.cmd();
+        // Never cut between the two halves of a surrogate pair.
+        int cut = cmdTruncated && Character.isHighSurrogate(request.cmd().charAt(CMD_PREVIEW_CHARS - 1))
+                ? CMD_PREVIEW_CHARS - 1 : CMD_PREVIEW_CHARS;
+        this.cmdPreview = cmdTruncated ? request.cmd().substring(0, cut) : request.cmd();
     }
 
     public String id() {

@@ -1,6 +1,7 @@
 package dev.sandkasten.exec;
 
 import dev.sandkasten.cgroup.CommandGroup;
+import dev.sandkasten.sandbox.FileTrees;
 import dev.sandkasten.sandbox.Sandbox;
 import dev.sandkasten.sandbox.SandboxLauncher;
 import dev.sandkasten.sandbox.SandboxSpec;
@@ -625,6 +626,11 @@ public final class SessionShell implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
             log.warn("FIFO refill of sandbox {} did not finish: {}", sandbox.name(), e.toString());
+        }
+        try {
+            FileTrees.deleteTree(sandbox.controlDir());
+        } catch (IOException e) {
+            log.warn("could not remove the control directory of sandbox {}: {}", sandbox.name(), e.toString());
         }
     }
 

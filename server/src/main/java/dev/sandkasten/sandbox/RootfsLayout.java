@@ -37,7 +37,7 @@ public final class RootfsLayout {
     public void write() {
         try {
             Path etc = settings.etcDir();
-            deleteTree(etc);
+            FileTrees.deleteTree(etc);
             Files.createDirectories(etc);
             String host = settings.hostname();
             int uid = SandboxSettings.INNER_UID;
@@ -79,7 +79,7 @@ public final class RootfsLayout {
             // `python` and `pip` as most code (and our own streaming document) spells them; the
             // host may only have python3 and pip3.
             Path aliases = rt.resolve(Path.of(PYTHON_ALIASES).getFileName().toString());
-            deleteTree(aliases);
+            FileTrees.deleteTree(aliases);
             Files.createDirectories(aliases);
             Files.createSymbolicLink(aliases.resolve("python"), Path.of("/usr/bin/python3"));
             Files.createSymbolicLink(aliases.resolve("pip"), Path.of("/usr/bin/pip3"));
@@ -126,22 +126,5 @@ public final class RootfsLayout {
             Files.copy(src, dst, StandardCopyOption.REPLACE_EXISTING);
             Files.setPosixFilePermissions(dst, PosixFilePermissions.fromString("rw-r--r--"));
         }
-    }
-
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) return;
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                Files.delete(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 }

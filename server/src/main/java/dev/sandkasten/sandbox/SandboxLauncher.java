@@ -55,14 +55,15 @@ public final class SandboxLauncher {
      */
     public Sandbox launch(SandboxSpec spec, List<String> initialFifos) {
         Path sessionDir = settings.sessionsDir().resolve(spec.name());
-        Path controlDir = sessionDir.resolve("ctl");
+        Path controlDir = settings.controlRoot().resolve(spec.name());
         Path outputDir = sessionDir.resolve("output");
         Path workspace = spec.workspace().orElse(sessionDir.resolve("workspace"));
         Path logFile = sessionDir.resolve("sandbox.log");
         SessionCgroup cgroup = null;
         try {
-            Files.createDirectories(controlDir);
+            Files.createDirectories(sessionDir);
             Files.setPosixFilePermissions(sessionDir, PosixFilePermissions.fromString("rwx--x--x"));
+            Files.createDirectory(controlDir);
             Files.setPosixFilePermissions(controlDir, PosixFilePermissions.fromString("rwxr-xr-x"));
             Files.createDirectories(outputDir);
             Files.setPosixFilePermissions(outputDir, PosixFilePermissions.fromString("rwx------"));
@@ -100,6 +101,11 @@ public final class SandboxLauncher {
             return new Sandbox(spec.name(), process, controlDir, outputDir, logFile, cgroup);
         } catch (IOException | RuntimeException e) {
             if (cgroup != null) cgroup.destroy();
+            try {
+                FileTrees.deleteTree(controlDir);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
             log.error("sandbox {} failed to launch", spec.name(), e);
             throw new SandboxStartException("the sandbox could not be started", e);
         }

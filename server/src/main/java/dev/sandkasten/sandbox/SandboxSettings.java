@@ -6,12 +6,13 @@ import java.nio.file.Path;
  * Host-side settings every sandbox of this daemon shares.
  *
  * @param stateDir directory the daemon owns; sessions, the generated /etc and the runtime scripts live below it
+ * @param controlRoot directory of the sessions' control directories (FIFOs, command files), best on a tmpfs; see {@link ControlRoot}
  * @param hostUid unprivileged host uid (and gid) every sandbox runs as; never 0
  * @param hostname the host name each sandbox sees in its own UTS namespace
  * @param seccomp the system calls every sandbox is denied
  * @param processLimits resource limits of every sandbox's processes and the size of its tmpfs mounts
  */
-public record SandboxSettings(Path stateDir, int hostUid, String hostname, SeccompProfile seccomp,
+public record SandboxSettings(Path stateDir, Path controlRoot, int hostUid, String hostname, SeccompProfile seccomp,
         ProcessLimits processLimits) {
     public SandboxSettings {
         if (hostUid <= 0) throw new IllegalArgumentException("sandbox uid must be an unprivileged uid, not " + hostUid);

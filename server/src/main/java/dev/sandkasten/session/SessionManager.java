@@ -8,6 +8,7 @@ import dev.sandkasten.exec.ExecInfo;
 import dev.sandkasten.exec.ExecSignal;
 import dev.sandkasten.exec.ExecRequest;
 import dev.sandkasten.exec.SessionShell;
+import dev.sandkasten.sandbox.FileTrees;
 import dev.sandkasten.sandbox.Image;
 import dev.sandkasten.sandbox.ImageCatalog;
 import dev.sandkasten.sandbox.NetworkMode;
@@ -15,11 +16,8 @@ import dev.sandkasten.sandbox.SandboxLauncher;
 import dev.sandkasten.sandbox.SandboxSpec;
 import dev.sandkasten.workspace.WorkspaceStore;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -356,29 +354,8 @@ public final class SessionManager implements AutoCloseable {
     }
 
     static void deleteDir(Path dir) {
-        if (!Files.exists(dir)) return;
         try {
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path file, IOException exc) throws IOException {
-                    // The session's worker may still be removing its last command's files.
-                    if (exc instanceof java.nio.file.NoSuchFileException) return FileVisitResult.CONTINUE;
-                    throw exc;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-                    if (exc != null && !(exc instanceof java.nio.file.NoSuchFileException)) throw exc;
-                    Files.deleteIfExists(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
+            FileTrees.deleteTree(dir);
         } catch (IOException e) {
             log.warn("could not remove {}: {}", dir, e.toString());
         }

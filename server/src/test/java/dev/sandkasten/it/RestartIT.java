@@ -65,6 +65,8 @@ class RestartIT {
             assertThat(c.getSession(sessionId).info().status().toString()).isEqualToIgnoringCase("lost");
             assertThatThrownBy(() -> c.getSession(sessionId).exec("true")).isInstanceOf(SessionGoneException.class);
             assertThat(Files.list(data.resolve("sessions")).toList()).isEmpty();
+            // The killed run's control directory (on a tmpfs, same place for the same data directory) is cleared.
+            assertThat(Files.list(second.controlRoot()).toList()).isEmpty();
             // bubblewrap's --die-with-parent and the cgroup clean-up leave nothing of the old sandbox.
             await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
                 for (ProcessHandle p : sandboxProcesses) assertThat(running(p)).as("pid " + p.pid()).isFalse();
