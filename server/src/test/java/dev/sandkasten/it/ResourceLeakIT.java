@@ -26,12 +26,13 @@ import org.junit.jupiter.api.Test;
 class ResourceLeakIT {
     final SandboxClient client = TestDaemon.sdk();
 
+    /** {@code sessionDirs} counts both a session's directory and its control directory. */
     record Counts(long processes, long cgroups, long fds, long mounts, long sessionDirs, long threads) {}
 
     /**
      * What the shared daemon holds, counted so that other daemons on the machine (other test
      * runs, benchmarks) do not disturb the figures: processes descended from this JVM or inside
-     * the daemon's cgroups, the daemon's cgroups, and its session directories.
+     * the daemon's cgroups, the daemon's cgroups, and its session and control directories.
      */
     private static Counts count() throws IOException {
         Path dataDir = TestDaemon.sharedDataDir();
@@ -59,8 +60,8 @@ class ResourceLeakIT {
         }
         long mounts = Files.readAllLines(Path.of("/proc/self/mountinfo")).size();
         long dirs;
-        try (var s = Files.list(dataDir.resolve("sessions"))) {
-            dirs = s.count();
+        try (var s = Files.list(dataDir.resolve("sessions")); var c = Files.list(TestDaemon.shared().controlRoot())) {
+            dirs = s.count() + c.count();
         }
         long threads = ManagementFactory.getThreadMXBean().getThreadCount();
         return new Counts(processes.size(), cgroups, fds, mounts, dirs, threads);
