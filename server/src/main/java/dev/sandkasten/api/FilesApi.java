@@ -53,7 +53,7 @@ final class FilesApi {
         return (req, create) -> {
             String v = req.path().pathParameters().get("id");
             if (!id.matcher(v).matches()) throw ApiError.sessionNotFound("session not found").exception();
-            return sessions.workspaceDir(v);
+            return sessions.workspaceDir(Auth.tenant(req), v);
         };
     }
 

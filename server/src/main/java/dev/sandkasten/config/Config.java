@@ -46,7 +46,8 @@ public record Config(
         long maxBodyBytes,
         Duration reaperInterval,
         long maxFileBytes,
-        long maxReadBytes) {
+        long maxReadBytes,
+        java.util.List<dev.sandkasten.tenant.TenantKey> tenants) {
 
     /** True if the listen address is only reachable from this machine. */
     public boolean listensOnLoopback() {

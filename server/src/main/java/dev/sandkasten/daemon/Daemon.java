@@ -18,6 +18,9 @@ import dev.sandkasten.sandbox.NetworkMode;
 import dev.sandkasten.sandbox.ProcessLimits;
 import dev.sandkasten.sandbox.SandboxSettings;
 import dev.sandkasten.session.SessionManager;
+import dev.sandkasten.tenant.Tenant;
+import dev.sandkasten.tenant.TenantKey;
+import dev.sandkasten.tenant.TenantKeys;
 import io.helidon.webserver.WebServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -85,7 +88,7 @@ public final class Daemon implements AutoCloseable {
         SessionManager sessions = new SessionManager(config, images, launcher, settings.sessionsDir());
         sessions.recoverLost();
         FileStore files = new FileStore(new FileHelper(settings, programs.bwrap(), programs.setpriv()));
-        HttpApi api = new HttpApi(config, sessions, files, key.key());
+        HttpApi api = new HttpApi(config, sessions, files, tenantKeys(key.key(), config));
         WebServer server;
         try {
             server = WebServer.builder()
@@ -135,6 +138,18 @@ public final class Daemon implements AutoCloseable {
         sessions.close();
         cgroups.removeBase();
         deleteControlRoot(controlRoot);
+    }
+
+    /** The admin tenant of the daemon's own key, then the configured tenants. */
+    private static TenantKeys tenantKeys(String adminKey, Config config) {
+        List<TenantKey> all = new java.util.ArrayList<>();
+        all.add(new TenantKey(Tenant.builtInAdmin(), TenantKeys.sha256(adminKey)));
+        all.addAll(config.tenants());
+        try {
+            return new TenantKeys(all);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage().replace("another tenant", "another tenant (or the api_key)"));
+        }
     }
 
     private static void deleteControlRoot(Path dir) {

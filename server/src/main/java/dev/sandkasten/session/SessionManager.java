@@ -14,7 +14,9 @@ import dev.sandkasten.sandbox.ImageCatalog;
 import dev.sandkasten.sandbox.NetworkMode;
 import dev.sandkasten.sandbox.SandboxLauncher;
 import dev.sandkasten.sandbox.SandboxSpec;
+import dev.sandkasten.tenant.Tenant;
 import dev.sandkasten.workspace.WorkspaceStore;
+import dev.sandkasten.workspace.WorkspaceStores;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,14 +61,11 @@ public final class SessionManager implements AutoCloseable {
     private final Map<String, SessionView> tombstones = new LinkedHashMap<>();
     private final Semaphore slots;
     private final ScheduledExecutorService reaper;
-    private final WorkspaceStore workspaces;
+    private final WorkspaceStores workspaces;
+    private final TenantQuotas quotas = new TenantQuotas();
 
     public SessionManager(Config config, ImageCatalog images, SandboxLauncher launcher, Path sessionsDir) {
-        this(config, images, launcher, sessionsDir, new WorkspaceStore(sessionsDir.resolveSibling("workspaces"), config.sandboxUid()));
-    }
-
-    public SessionManager(Config config, ImageCatalog images, SandboxLauncher launcher, Path sessionsDir, WorkspaceStore workspaces) {
-        this.workspaces = workspaces;
+        this.workspaces = new WorkspaceStores(sessionsDir.getParent(), config.sandboxUid());
         this.config = config;
         this.images = images;
         this.launcher = launcher;
@@ -79,7 +78,8 @@ public final class SessionManager implements AutoCloseable {
         reaper.scheduleWithFixedDelay(this::reap, every, every, TimeUnit.MILLISECONDS);
     }
 
-    public Session create(SessionSpec spec) {
+    /** Starts a session owned by {@code tenant}; throws QUOTA beyond the tenant's or UNAVAILABLE beyond the daemon's limit. */
+    public Session create(Tenant tenant, SessionSpec spec) {
         String imageName = spec.image().orElse(config.defaultImage());
         Image image = images.find(imageName).orElseThrow(() -> new SessionException(SessionException.Reason.INVALID,
                 "unknown image '" + imageName + "'; available: " + String.join(", ", images.names())));
@@ -97,18 +97,21 @@ public final class SessionManager implements AutoCloseable {
             throw new SessionException(SessionException.Reason.INVALID, "workspace_id must be 1 to 64 characters of "
                     + "letters, digits, '_', '-' and '.', starting with a letter or digit");
         }
+        quotas.acquireSession(tenant);
         if (!slots.tryAcquire()) {
+            quotas.releaseSession(tenant.name());
             throw new SessionException(SessionException.Reason.UNAVAILABLE,
                     "the daemon is at its session limit (" + config.maxSessions() + "); destroy a session or retry later");
         }
         String id = newId();
         Optional<Path> workspace = Optional.empty();
+        WorkspaceStore store = workspaces.of(tenant.name());
         try {
-            if (spec.workspaceId().isPresent()) workspace = Optional.of(workspaces.acquire(spec.workspaceId().get()));
+            if (spec.workspaceId().isPresent()) workspace = Optional.of(store.acquire(spec.workspaceId().get()));
             CgroupLimits limits = new CgroupLimits(config.memoryLimitBytes(), config.pidsLimit(), config.cpuLimit());
             SessionShell shell = SessionShell.start(new SandboxSpec(id, image, spec.env(), limits, network, workspace),
                     launcher, ioThreads, shellOptions);
-            Session session = new Session(id, image.name(), ttl, spec.labels(), shell, config.execHistory());
+            Session session = new Session(id, tenant.name(), image.name(), ttl, spec.labels(), shell, config.execHistory());
             session.workspaceId(spec.workspaceId().orElse(null));
             try {
                 SessionRecord.save(sessionsDir.resolve(id), session.view());
@@ -119,8 +122,9 @@ public final class SessionManager implements AutoCloseable {
             shell.lost().thenRun(() -> onLost(session));
             return session;
         } catch (RuntimeException e) {
-            if (workspace.isPresent()) workspaces.release(spec.workspaceId().get());
+            if (workspace.isPresent()) store.release(spec.workspaceId().get());
             slots.release();
+            quotas.releaseSession(tenant.name());
             deleteDir(sessionsDir.resolve(id));
             throw e;
         }
@@ -140,14 +144,19 @@ public final class SessionManager implements AutoCloseable {
         return "sb_" + Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
 
-    /** A live session; throws NOT_FOUND or GONE (for a session that ended recently). */
-    public Session get(String id) {
+    /**
+     * A live session of the tenant; throws NOT_FOUND (also for another tenant's session, which
+     * must look exactly like one that does not exist) or GONE (for a session that ended recently).
+     */
+    public Session get(Tenant tenant, String id) {
         Session s = live.get(id);
-        if (s != null) return s;
-        synchronized (tombstones) {
-            SessionView t = tombstones.get(id);
-            if (t != null) throw new SessionException(SessionException.Reason.GONE,
-                    "session " + id + " is " + t.status().wireName());
+        if (s != null && tenant.mayAccess(s.tenant())) return s;
+        if (s == null) {
+            synchronized (tombstones) {
+                SessionView t = tombstones.get(id);
+                if (t != null && tenant.mayAccess(t.tenant())) throw new SessionException(SessionException.Reason.GONE,
+                        "session " + id + " is " + t.status().wireName());
+            }
         }
         throw new SessionException(SessionException.Reason.NOT_FOUND, "session " + id + " not found");
     }
@@ -156,17 +165,18 @@ public final class SessionManager implements AutoCloseable {
      * The host directory of a running session's /workspace, for the file routes (which never open
      * it themselves; see {@code FileStore}). Throws like {@link #get} for a session that is not running.
      */
-    public Path workspaceDir(String id) {
-        Session s = get(id);
+    public Path workspaceDir(Tenant tenant, String id) {
+        Session s = get(tenant, id);
         if (s.status() != SessionStatus.RUNNING) {
             throw new SessionException(SessionException.Reason.GONE, "session " + id + " is " + s.status().wireName());
         }
         s.touch();
-        return s.workspaceId() != null ? workspaces.open(s.workspaceId()) : sessionsDir.resolve(id).resolve("workspace");
+        return s.workspaceId() != null ? workspaces.of(s.tenant()).open(s.workspaceId())
+                : sessionsDir.resolve(id).resolve("workspace");
     }
 
-    /** The persistent workspaces, for the workspace routes. */
-    public WorkspaceStore workspaces() {
+    /** The persistent workspaces of every tenant, for the workspace routes. */
+    public WorkspaceStores workspaces() {
         return workspaces;
     }
 
@@ -191,35 +201,51 @@ public final class SessionManager implements AutoCloseable {
         return n;
     }
 
-    /** A session's snapshot, live or recently ended. */
-    public SessionView view(String id) {
+    /** A session's snapshot, live or recently ended, if the tenant may see it. */
+    public SessionView view(Tenant tenant, String id) {
         Session s = live.get(id);
-        if (s != null) return s.view();
-        synchronized (tombstones) {
-            SessionView t = tombstones.get(id);
-            if (t != null) return t;
+        if (s != null && tenant.mayAccess(s.tenant())) return s.view();
+        if (s == null) {
+            synchronized (tombstones) {
+                SessionView t = tombstones.get(id);
+                if (t != null && tenant.mayAccess(t.tenant())) return t;
+            }
         }
         throw new SessionException(SessionException.Reason.NOT_FOUND, "session " + id + " not found");
     }
 
-    public List<SessionView> list() {
+    /** The live sessions the tenant may see, oldest first. */
+    public List<SessionView> list(Tenant tenant) {
         List<SessionView> out = new ArrayList<>();
-        for (Session s : live.values()) out.add(s.view());
+        for (Session s : live.values()) if (tenant.mayAccess(s.tenant())) out.add(s.view());
         out.sort(Comparator.comparing(SessionView::createdAt));
         return out;
     }
 
-    public Exec exec(String id, ExecRequest request) {
-        Session s = get(id);
+    /**
+     * Queues a command. It counts against the quota of the tenant that owns the session (an
+     * admin acting on it included) until it ends.
+     */
+    public Exec exec(Tenant tenant, String id, ExecRequest request) {
+        Session s = get(tenant, id);
         if (s.status() != SessionStatus.RUNNING) {
             throw new SessionException(SessionException.Reason.GONE, "session " + id + " is " + s.status().wireName()
                     + ": its sandbox died; create a new session");
         }
-        return s.submit(request);
+        quotas.acquireExec(s.tenant());
+        Exec exec;
+        try {
+            exec = s.submit(request);
+        } catch (RuntimeException e) {
+            quotas.releaseExec(s.tenant());
+            throw e;
+        }
+        exec.outcome().whenComplete((o, e) -> quotas.releaseExec(s.tenant()));
+        return exec;
     }
 
-    public void cancel(String id, String execId) {
-        Exec exec = findExec(id, execId);
+    public void cancel(Tenant tenant, String id, String execId) {
+        Exec exec = findExec(tenant, id, execId);
         if (exec.isDone()) {
             throw new SessionException(SessionException.Reason.EXEC_FINISHED, "exec " + execId + " has already ended ("
                     + exec.info().state().wireName() + "); there is nothing to cancel");
@@ -231,9 +257,9 @@ public final class SessionManager implements AutoCloseable {
      * Sends a signal to a running command's process tree (not to the shell); returns how many
      * processes got it. Throws EXEC_NOT_RUNNING for a queued or finished command.
      */
-    public int signal(String id, String execId, ExecSignal signal) {
-        Session s = get(id);
-        Exec exec = findExec(id, execId);
+    public int signal(Tenant tenant, String id, String execId, ExecSignal signal) {
+        Session s = get(tenant, id);
+        Exec exec = findExec(tenant, id, execId);
         int n = exec.isDone() ? -1 : s.shell().signal(exec, signal);
         if (n < 0) {
             String state = exec.info().state().wireName();
@@ -244,9 +270,9 @@ public final class SessionManager implements AutoCloseable {
     }
 
     /** Sets the terminal size of a running PTY command; throws NO_PTY or EXEC_NOT_RUNNING. */
-    public void resize(String id, String execId, int cols, int rows) {
-        Session s = get(id);
-        Exec exec = findExec(id, execId);
+    public void resize(Tenant tenant, String id, String execId, int cols, int rows) {
+        Session s = get(tenant, id);
+        Exec exec = findExec(tenant, id, execId);
         if (!exec.pty()) {
             throw new SessionException(SessionException.Reason.NO_PTY, "exec " + execId
                     + " was not started with \"pty\": true; it has no terminal to resize");
@@ -259,29 +285,29 @@ public final class SessionManager implements AutoCloseable {
     }
 
     /** A queued, running or recently finished exec of a session; throws EXEC_NOT_FOUND if there is none. */
-    public Exec findExec(String id, String execId) {
-        return get(id).exec(execId).orElseThrow(() -> new SessionException(SessionException.Reason.EXEC_NOT_FOUND,
+    public Exec findExec(Tenant tenant, String id, String execId) {
+        return get(tenant, id).exec(execId).orElseThrow(() -> new SessionException(SessionException.Reason.EXEC_NOT_FOUND,
                 "exec " + execId + " not found in session " + id + " (finished execs are kept for the last "
                         + config.execHistory() + " commands)"));
     }
 
     /** Snapshots of a session's queued, running and recently finished execs, oldest first. */
-    public List<ExecInfo> execs(String id) {
+    public List<ExecInfo> execs(Tenant tenant, String id) {
         List<ExecInfo> out = new ArrayList<>();
-        for (Exec e : get(id).execs()) out.add(e.info());
+        for (Exec e : get(tenant, id).execs()) out.add(e.info());
         return out;
     }
 
-    public CgroupStats stats(String id) {
-        Session s = get(id);
+    public CgroupStats stats(Tenant tenant, String id) {
+        Session s = get(tenant, id);
         if (s.status() != SessionStatus.RUNNING) {
             throw new SessionException(SessionException.Reason.GONE, "session " + id + " is " + s.status().wireName());
         }
         return s.shell().stats();
     }
 
-    public void destroy(String id) {
-        end(get(id), SessionStatus.DESTROYED);
+    public void destroy(Tenant tenant, String id) {
+        end(get(tenant, id), SessionStatus.DESTROYED);
     }
 
     private void end(Session s, SessionStatus why) {
@@ -304,8 +330,9 @@ public final class SessionManager implements AutoCloseable {
         }
         s.closeExecs();
         deleteDir(sessionsDir.resolve(s.id()));
-        if (s.workspaceId() != null) workspaces.release(s.workspaceId());
+        if (s.workspaceId() != null) workspaces.of(s.tenant()).release(s.workspaceId());
         slots.release();
+        quotas.releaseSession(s.tenant());
     }
 
     private void remember(SessionView v) {

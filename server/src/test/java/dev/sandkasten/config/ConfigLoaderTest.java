@@ -51,4 +51,45 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("SANDKASTEN_SECCOMP_PROFILE", "off"), Map.of()))
                 .hasMessageContaining("seccomp_profile must be none, default or strict");
     }
+
+    private static final String DIGEST = "ab".repeat(32);
+
+    @Test
+    void tenantsComeFromTheFileWithDigestsAndQuotas(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("c.yaml");
+        Files.writeString(f, """
+                tenants:
+                  - name: team-a
+                    key_sha256: %s
+                    max_sessions: 5
+                  - name: ops
+                    key_sha256: %s
+                    admin: true
+                """.formatted(DIGEST, "cd".repeat(32)));
+        Config c = ConfigLoader.load(Optional.of(f), Map.of(), Map.of());
+        assertThat(c.tenants()).hasSize(2);
+        assertThat(c.tenants().get(0).tenant().name()).isEqualTo("team-a");
+        assertThat(c.tenants().get(0).tenant().maxSessions()).isEqualTo(5);
+        assertThat(c.tenants().get(0).tenant().maxConcurrentExecs()).isEqualTo(Integer.MAX_VALUE);
+        assertThat(c.tenants().get(0).tenant().admin()).isFalse();
+        assertThat(c.tenants().get(1).tenant().admin()).isTrue();
+    }
+
+    @Test
+    void tenantMistakesAreNamed(@TempDir Path dir) throws Exception {
+        Map<String, String> cases = Map.of(
+                "tenants: {name: a}\n", "must be a list",
+                "tenants:\n  - name: a\n    key_sha256: nothex\n", "64 hex digits",
+                "tenants:\n  - name: a\n    key: plain\n    key_sha256: " + DIGEST + "\n", "unknown tenant setting 'key'",
+                "tenants:\n  - name: admin\n    key_sha256: " + DIGEST + "\n", "not 'admin'",
+                "tenants:\n  - name: A B\n    key_sha256: " + DIGEST + "\n", "tenant name 'A B'",
+                "tenants:\n  - name: a\n    key_sha256: " + DIGEST + "\n    max_sessions: 0\n", "max_sessions must be between 1",
+                "tenants:\n  - name: a\n    key_sha256: " + DIGEST + "\n    admin: yes please\n", "admin must be true or false");
+        for (var e : cases.entrySet()) {
+            Path f = dir.resolve("c.yaml");
+            Files.writeString(f, e.getKey());
+            assertThatThrownBy(() -> ConfigLoader.load(Optional.of(f), Map.of(), Map.of()))
+                    .as(e.getKey()).isInstanceOf(ConfigException.class).hasMessageContaining(e.getValue());
+        }
+    }
 }
