@@ -8,7 +8,6 @@ import dev.sandkasten.files.FilePath;
 import dev.sandkasten.files.FileStore;
 import dev.sandkasten.session.SessionManager;
 import io.helidon.http.HeaderNames;
-import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.ByteArrayInputStream;
@@ -57,7 +56,7 @@ final class FilesApi {
         };
     }
 
-    void routing(HttpRouting.Builder r) {
+    void routing(Routes r) {
         r.post(prefix + "/fs/write", this::write)
                 .post(prefix + "/fs/upload", this::multipartUpload)
                 .get(prefix + "/fs/read", this::read)

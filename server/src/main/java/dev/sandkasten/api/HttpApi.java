@@ -67,7 +67,8 @@ public final class HttpApi {
                     ObjectNode n = Json.object();
                     n.put("status", "ok");
                     Json.send(res, 200, n);
-                })
+                });
+        Routes routes = new Routes(r)
                 .post("/v1/sessions", this::createSession)
                 .get("/v1/sessions", this::listSessions)
                 .get("/v1/sessions/{id}", this::getSession)
@@ -82,11 +83,17 @@ public final class HttpApi {
                 .post("/v1/sessions/{id}/execs/{execId}/signal", this::signalExec)
                 .post("/v1/sessions/{id}/execs/{execId}/resize", this::resizeExec)
                 .delete("/v1/sessions/{id}/execs/{execId}", this::cancelExec);
-        files.routing(r);
-        workspaces.routing(r);
+        files.routing(routes);
+        workspaces.routing(routes);
         r.any((req, res) -> {
-                    throw ApiError.notFound("no route for " + req.prologue().method().text() + " "
-                            + req.path().path()).exception();
+                    String path = req.path().path();
+                    java.util.Set<String> allowed = routes.allowed(path);
+                    if (!allowed.isEmpty()) {
+                        res.header(HeaderNames.ALLOW, String.join(", ", allowed));
+                        throw new ApiError(405, "METHOD_NOT_ALLOWED", req.prologue().method().text() + " is not served for "
+                                + path + "; allowed: " + String.join(", ", allowed)).exception();
+                    }
+                    throw ApiError.notFound("no route for " + req.prologue().method().text() + " " + path).exception();
                 })
                 .error(ApiException.class, (req, res, e) -> sendError(res, e.error()))
                 .error(FileException.class, (req, res, e) -> sendError(res, FilesApi.map(e)))

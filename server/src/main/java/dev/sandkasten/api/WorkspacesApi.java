@@ -7,7 +7,6 @@ import dev.sandkasten.files.FileStore;
 import dev.sandkasten.tenant.Tenant;
 import dev.sandkasten.workspace.WorkspaceStore;
 import dev.sandkasten.workspace.WorkspaceStores;
-import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.util.Map;
@@ -31,7 +30,7 @@ final class WorkspacesApi {
         });
     }
 
-    void routing(HttpRouting.Builder r) {
+    void routing(Routes r) {
         r.get("/v1/workspaces", this::list).delete("/v1/workspaces/{id}", this::delete);
         files.routing(r);
     }
