@@ -47,7 +47,8 @@ public record Config(
         Duration reaperInterval,
         long maxFileBytes,
         long maxReadBytes,
-        java.util.List<dev.sandkasten.tenant.TenantKey> tenants) {
+        java.util.List<dev.sandkasten.tenant.TenantKey> tenants,
+        java.util.List<String> egressDeny) {
 
     /** True if the listen address is only reachable from this machine. */
     public boolean listensOnLoopback() {

@@ -57,6 +57,7 @@ public final class ConfigLoader {
         DEFAULTS.put("sandbox_hostname", "sandbox");
         DEFAULTS.put("seccomp_profile", "default");
         DEFAULTS.put("network_modes", "none");
+        DEFAULTS.put("egress_deny", "private");
         DEFAULTS.put("cors_origins", "");
         DEFAULTS.put("open_files_limit", "4096");
         DEFAULTS.put("file_size_limit", "4GiB");
@@ -207,6 +208,7 @@ public final class ConfigLoader {
             networkModes.add(NetworkMode.fromWire(name).orElseThrow(() -> new ConfigException(
                     "network_modes lists '" + name + "'; known modes: none, egress")));
         }
+        List<String> egressDeny = EgressDeny.parse(v.get("egress_deny"));
         if (!networkModes.contains(NetworkMode.NONE)) {
             throw new ConfigException("network_modes must include none (the mode of sessions that ask for none)");
         }
@@ -239,7 +241,8 @@ public final class ConfigLoader {
                 Duration.ofMillis(integer(v, "reaper_interval_ms", 10, 3_600_000)),
                 size(v, "max_file_bytes", 1, 1L << 50),
                 size(v, "max_read_bytes", 1, 256L << 20),
-                List.copyOf(tenants));
+                List.copyOf(tenants),
+                egressDeny);
     }
 
     private static java.util.Set<String> corsOrigins(String list) {

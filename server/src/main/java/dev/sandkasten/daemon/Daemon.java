@@ -75,7 +75,8 @@ public final class Daemon implements AutoCloseable {
 
         SandboxSettings settings = new SandboxSettings(config.dataDir(), controlRoot, config.sandboxUid(), config.sandboxHostname(),
                 config.seccompProfile(),
-                new ProcessLimits(config.openFilesLimit(), config.fileSizeLimitBytes(), config.tmpfsSizeBytes()));
+                new ProcessLimits(config.openFilesLimit(), config.fileSizeLimitBytes(), config.tmpfsSizeBytes()),
+                config.egressDeny());
         new RootfsLayout(settings).write();
         ImageCatalog images = ImageCatalog.builtIn();
         for (String name : images.names()) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -50,6 +51,18 @@ class ConfigLoaderTest {
                 .hasMessageContaining("api_key");
         assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("SANDKASTEN_SECCOMP_PROFILE", "off"), Map.of()))
                 .hasMessageContaining("seccomp_profile must be none, default or strict");
+    }
+
+    @Test
+    void egressDenyTakesWordsAndNetworks() {
+        assertThat(ConfigLoader.load(Optional.empty(), Map.of(), Map.of()).egressDeny()).contains("169.254.0.0/16", "10.0.0.0/8");
+        assertThat(ConfigLoader.load(Optional.empty(), Map.of("SANDKASTEN_EGRESS_DENY", "none"), Map.of()).egressDeny()).isEmpty();
+        assertThat(ConfigLoader.load(Optional.empty(), Map.of("SANDKASTEN_EGRESS_DENY", "203.0.113.7/24, 198.51.100.1"), Map.of())
+                .egressDeny()).containsExactly("203.0.113.0/24", "198.51.100.1/32");
+        for (String bad : List.of("10.0.0.0/33", "300.1.1.1", "example.com", "::1/128")) {
+            assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("SANDKASTEN_EGRESS_DENY", bad), Map.of()))
+                    .as(bad).isInstanceOf(ConfigException.class).hasMessageContaining("egress_deny");
+        }
     }
 
     private static final String DIGEST = "ab".repeat(32);
