@@ -49,6 +49,7 @@ public final class HttpApi {
     private final StreamingExec streaming;
     private final FilesApi files;
     private final WorkspacesApi workspaces;
+    private final OpenApi openApi = new OpenApi();
 
     public HttpApi(Config config, SessionManager sessions, FileStore fileStore, TenantKeys keys) {
         this.config = config;
@@ -67,7 +68,8 @@ public final class HttpApi {
                     ObjectNode n = Json.object();
                     n.put("status", "ok");
                     Json.send(res, 200, n);
-                });
+                })
+                .get("/openapi.json", openApi::send);
         Routes routes = new Routes(r)
                 .post("/v1/sessions", this::createSession)
                 .get("/v1/sessions", this::listSessions)

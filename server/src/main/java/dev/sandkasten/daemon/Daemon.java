@@ -166,9 +166,29 @@ public final class Daemon implements AutoCloseable {
             Files.createDirectories(dir);
             // Others may traverse (the sandbox uid must reach its bind-mount sources) but not list or read.
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
-            return dir;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create data directory " + dir, e);
+        }
+        requireTraversable(dir.toAbsolutePath());
+        return dir;
+    }
+
+    /**
+     * Bubblewrap runs as the unprivileged sandbox uid and must reach its bind-mount sources below
+     * the data directory; a directory above it that others may not search (a 0700 home or
+     * {@code mktemp -d} directory) would make every session fail to start, so say so at start.
+     */
+    private static void requireTraversable(Path dir) {
+        for (Path p = dir.getParent(); p != null; p = p.getParent()) {
+            try {
+                if (!Files.getPosixFilePermissions(p).contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
+                    throw new ConfigException("the data directory " + dir + " is below " + p + ", which other users may "
+                            + "not enter (mode without o+x), so sandboxes could not reach their files: "
+                            + "choose a data directory elsewhere, or chmod o+x " + p);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot check the permissions of " + p, e);
+            }
         }
     }
 
