@@ -48,7 +48,8 @@ public record Config(
         long maxFileBytes,
         long maxReadBytes,
         java.util.List<dev.sandkasten.tenant.TenantKey> tenants,
-        java.util.List<String> egressDeny) {
+        java.util.List<String> egressDeny,
+        long workspaceQuotaBytes) {
 
     /** True if the listen address is only reachable from this machine. */
     public boolean listensOnLoopback() {

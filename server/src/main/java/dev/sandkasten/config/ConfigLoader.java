@@ -62,6 +62,7 @@ public final class ConfigLoader {
         DEFAULTS.put("open_files_limit", "4096");
         DEFAULTS.put("file_size_limit", "4GiB");
         DEFAULTS.put("tmpfs_size", "512MiB");
+        DEFAULTS.put("workspace_quota", "0");
         DEFAULTS.put("max_body_bytes", "8MiB");
         DEFAULTS.put("reaper_interval_ms", "1000");
         DEFAULTS.put("max_file_bytes", "2GiB");
@@ -115,6 +116,12 @@ public final class ConfigLoader {
             out.put(e.getKey(), e.getValue().asText());
         }
         return out;
+    }
+
+    /** 0 (no quota) or at least 8 MiB, the least an ext4 file system with a journal is useful at. */
+    private static long workspaceQuota(Map<String, String> v) {
+        if (v.get("workspace_quota").trim().equals("0")) return 0;
+        return size(v, "workspace_quota", 8L << 20, 1L << 50);
     }
 
     private static final java.util.Set<String> TENANT_FIELDS =
@@ -242,7 +249,8 @@ public final class ConfigLoader {
                 size(v, "max_file_bytes", 1, 1L << 50),
                 size(v, "max_read_bytes", 1, 256L << 20),
                 List.copyOf(tenants),
-                egressDeny);
+                egressDeny,
+                workspaceQuota(v));
     }
 
     private static java.util.Set<String> corsOrigins(String list) {

@@ -16,6 +16,7 @@ import dev.sandkasten.sandbox.FileHelper;
 import dev.sandkasten.sandbox.SandboxLauncher;
 import dev.sandkasten.sandbox.NetworkMode;
 import dev.sandkasten.sandbox.ProcessLimits;
+import dev.sandkasten.sandbox.QuotaDisk;
 import dev.sandkasten.sandbox.SandboxSettings;
 import dev.sandkasten.session.SessionManager;
 import dev.sandkasten.tenant.Tenant;
@@ -76,7 +77,7 @@ public final class Daemon implements AutoCloseable {
         SandboxSettings settings = new SandboxSettings(config.dataDir(), controlRoot, config.sandboxUid(), config.sandboxHostname(),
                 config.seccompProfile(),
                 new ProcessLimits(config.openFilesLimit(), config.fileSizeLimitBytes(), config.tmpfsSizeBytes()),
-                config.egressDeny());
+                config.egressDeny(), config.workspaceQuotaBytes());
         new RootfsLayout(settings).write();
         ImageCatalog images = ImageCatalog.builtIn();
         for (String name : images.names()) {
@@ -86,6 +87,8 @@ public final class Daemon implements AutoCloseable {
         }
         SandboxLauncher launcher = new SandboxLauncher(settings, cgroups, programs.bwrap(), programs.setpriv(),
                 programs.prlimit(), programs.slirp4netns());
+        // Workspace file systems an earlier run left mounted (it was killed): unmount, then start clean.
+        QuotaDisk.unmountAllBelow(config.dataDir());
         SessionManager sessions = new SessionManager(config, images, launcher, settings.sessionsDir());
         sessions.recoverLost();
         FileStore files = new FileStore(new FileHelper(settings, programs.bwrap(), programs.setpriv()));
@@ -137,6 +140,7 @@ public final class Daemon implements AutoCloseable {
     public void close() {
         server.stop();
         sessions.close();
+        QuotaDisk.unmountAllBelow(sessions.dataDir());
         cgroups.removeBase();
         deleteControlRoot(controlRoot);
     }

@@ -72,6 +72,11 @@ public final class SandboxLauncher {
                 Files.setAttribute(workspace, "unix:uid", settings.hostUid());
                 Files.setAttribute(workspace, "unix:gid", settings.hostUid());
                 Files.setPosixFilePermissions(workspace, PosixFilePermissions.fromString("rwxr-xr-x"));
+                if (settings.workspaceQuotaBytes() > 0) {
+                    // Unmounted with the session's directory (SessionManager), or below at a failed launch.
+                    new QuotaDisk(settings.workspaceQuotaBytes(), settings.hostUid())
+                            .mount(sessionDir.resolve("workspace.img"), workspace);
+                }
             }
             cgroup = cgroups.create(spec.name(), spec.limits());
 
@@ -101,6 +106,7 @@ public final class SandboxLauncher {
             return new Sandbox(spec.name(), process, controlDir, outputDir, logFile, cgroup);
         } catch (IOException | RuntimeException e) {
             if (cgroup != null) cgroup.destroy();
+            QuotaDisk.unmount(workspace);
             try {
                 FileTrees.deleteTree(controlDir);
             } catch (IOException cleanup) {

@@ -12,6 +12,7 @@ import dev.sandkasten.sandbox.FileTrees;
 import dev.sandkasten.sandbox.Image;
 import dev.sandkasten.sandbox.ImageCatalog;
 import dev.sandkasten.sandbox.NetworkMode;
+import dev.sandkasten.sandbox.QuotaDisk;
 import dev.sandkasten.sandbox.SandboxLauncher;
 import dev.sandkasten.sandbox.SandboxSpec;
 import dev.sandkasten.tenant.Tenant;
@@ -65,7 +66,8 @@ public final class SessionManager implements AutoCloseable {
     private final TenantQuotas quotas = new TenantQuotas();
 
     public SessionManager(Config config, ImageCatalog images, SandboxLauncher launcher, Path sessionsDir) {
-        this.workspaces = new WorkspaceStores(sessionsDir.getParent(), config.sandboxUid());
+        this.workspaces = new WorkspaceStores(sessionsDir.getParent(), config.sandboxUid(),
+                config.workspaceQuotaBytes() > 0 ? new QuotaDisk(config.workspaceQuotaBytes(), config.sandboxUid()) : null);
         this.config = config;
         this.images = images;
         this.launcher = launcher;
@@ -173,6 +175,11 @@ public final class SessionManager implements AutoCloseable {
         s.touch();
         return s.workspaceId() != null ? workspaces.of(s.tenant()).open(s.workspaceId())
                 : sessionsDir.resolve(id).resolve("workspace");
+    }
+
+    /** The data directory the sessions and workspaces live in. */
+    public Path dataDir() {
+        return sessionsDir.getParent();
     }
 
     /** The persistent workspaces of every tenant, for the workspace routes. */
@@ -380,7 +387,9 @@ public final class SessionManager implements AutoCloseable {
         ioThreads.shutdownNow();
     }
 
+    /** Removes a session's directory, first unmounting its workspace's file system if it has one. */
     static void deleteDir(Path dir) {
+        QuotaDisk.unmountAllBelow(dir);
         try {
             FileTrees.deleteTree(dir);
         } catch (IOException e) {

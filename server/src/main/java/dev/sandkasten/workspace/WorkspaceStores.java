@@ -1,5 +1,6 @@
 package dev.sandkasten.workspace;
 
+import dev.sandkasten.sandbox.QuotaDisk;
 import dev.sandkasten.tenant.Tenant;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -18,17 +19,20 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class WorkspaceStores {
     private final Path dataDir;
     private final int hostUid;
+    private final QuotaDisk quota;
     private final Map<String, WorkspaceStore> stores = new ConcurrentHashMap<>();
 
-    public WorkspaceStores(Path dataDir, int hostUid) {
+    /** @param quota the file system new workspaces get, or null for none */
+    public WorkspaceStores(Path dataDir, int hostUid, QuotaDisk quota) {
         this.dataDir = dataDir;
         this.hostUid = hostUid;
+        this.quota = quota;
     }
 
     /** The store of one tenant; its directory is created on the first write. */
     public WorkspaceStore of(String tenant) {
         if (!Tenant.validName(tenant)) throw new IllegalArgumentException("invalid tenant name " + tenant);
-        return stores.computeIfAbsent(tenant, t -> new WorkspaceStore(root(t), hostUid));
+        return stores.computeIfAbsent(tenant, t -> new WorkspaceStore(root(t), hostUid, quota));
     }
 
     /** Every tenant's store that holds workspaces or is open, by tenant name, for an admin's listing. */
