@@ -49,7 +49,9 @@ public record Config(
         long maxReadBytes,
         java.util.List<dev.sandkasten.tenant.TenantKey> tenants,
         java.util.List<String> egressDeny,
-        long workspaceQuotaBytes) {
+        long workspaceQuotaBytes,
+        int warmPoolSize,
+        java.util.List<String> warmPoolImages) {
 
     /** True if the listen address is only reachable from this machine. */
     public boolean listensOnLoopback() {

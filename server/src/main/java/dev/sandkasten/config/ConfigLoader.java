@@ -38,6 +38,8 @@ public final class ConfigLoader {
         DEFAULTS.put("session_ttl_seconds", "1800");
         DEFAULTS.put("session_max_ttl_seconds", "86400");
         DEFAULTS.put("max_sessions", "500");
+        DEFAULTS.put("warm_pool_size", "2");
+        DEFAULTS.put("warm_pool_images", "");
         DEFAULTS.put("exec_timeout_ms", "120000");
         DEFAULTS.put("exec_max_timeout_ms", "3600000");
         DEFAULTS.put("max_output_bytes", "1MiB");
@@ -116,6 +118,13 @@ public final class ConfigLoader {
             out.put(e.getKey(), e.getValue().asText());
         }
         return out;
+    }
+
+    /** The images to keep warm sandboxes of; empty means the default image. */
+    private static List<String> warmPoolImages(Map<String, String> v) {
+        List<String> out = new ArrayList<>();
+        for (String name : v.get("warm_pool_images").split(",")) if (!name.isBlank()) out.add(name.trim());
+        return out.isEmpty() ? List.of(v.get("default_image").trim()) : List.copyOf(out);
     }
 
     /** 0 (no quota) or at least 8 MiB, the least an ext4 file system with a journal is useful at. */
@@ -250,7 +259,9 @@ public final class ConfigLoader {
                 size(v, "max_read_bytes", 1, 256L << 20),
                 List.copyOf(tenants),
                 egressDeny,
-                workspaceQuota(v));
+                workspaceQuota(v),
+                (int) integer(v, "warm_pool_size", 0, 1000),
+                warmPoolImages(v));
     }
 
     private static java.util.Set<String> corsOrigins(String list) {

@@ -90,7 +90,6 @@ public final class Daemon implements AutoCloseable {
         // Workspace file systems an earlier run left mounted (it was killed): unmount, then start clean.
         QuotaDisk.unmountAllBelow(config.dataDir());
         SessionManager sessions = new SessionManager(config, images, launcher, settings.sessionsDir());
-        sessions.recoverLost();
         FileStore files = new FileStore(new FileHelper(settings, programs.bwrap(), programs.setpriv()));
         HttpApi api = new HttpApi(config, sessions, files, tenantKeys(key.key(), config));
         WebServer server;

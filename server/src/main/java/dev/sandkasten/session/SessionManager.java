@@ -64,6 +64,8 @@ public final class SessionManager implements AutoCloseable {
     private final ScheduledExecutorService reaper;
     private final WorkspaceStores workspaces;
     private final TenantQuotas quotas = new TenantQuotas();
+    /** Sandboxes started ahead of need; null when {@code warm_pool_size} is 0. */
+    private final WarmPool pool;
 
     public SessionManager(Config config, ImageCatalog images, SandboxLauncher launcher, Path sessionsDir) {
         this.workspaces = new WorkspaceStores(sessionsDir.getParent(), config.sandboxUid(),
@@ -76,6 +78,23 @@ public final class SessionManager implements AutoCloseable {
         this.ioThreads = Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("sk-io-", 0).factory());
         this.shellOptions = new SessionShell.Options(config.outputWindowBytes(), config.execLogMaxBytes(), config.killGrace());
         this.reaper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("sk-reaper").factory());
+        for (String name : config.warmPoolImages()) {
+            if (images.find(name).isEmpty()) {
+                throw new IllegalStateException("warm_pool_images names the unknown image '" + name + "'; available: "
+                        + String.join(", ", images.names()));
+            }
+        }
+        recoverLost(); // before the pool starts sandboxes in the same directory
+        this.pool = config.warmPoolSize() == 0 ? null : new WarmPool(config.warmPoolImages(), config.warmPoolSize(),
+                name -> {
+                    String id = newId();
+                    return new WarmPool.Warm(id, startShell(id, images.find(name).orElseThrow(), Map.of(),
+                            NetworkMode.NONE, Optional.empty()));
+                },
+                w -> {
+                    w.shell().close();
+                    deleteDir(sessionsDir.resolve(w.id()));
+                });
         long every = config.reaperInterval().toMillis();
         reaper.scheduleWithFixedDelay(this::reap, every, every, TimeUnit.MILLISECONDS);
     }
@@ -105,31 +124,48 @@ public final class SessionManager implements AutoCloseable {
             throw new SessionException(SessionException.Reason.UNAVAILABLE,
                     "the daemon is at its session limit (" + config.maxSessions() + "); destroy a session or retry later");
         }
-        String id = newId();
+        // A request that a pooled sandbox fits (no env, workspace or network of its own) takes one.
+        Optional<WarmPool.Warm> warm = pool != null && spec.env().isEmpty() && spec.workspaceId().isEmpty()
+                && network == NetworkMode.NONE ? pool.take(image.name()) : Optional.empty();
+        String id = warm.map(WarmPool.Warm::id).orElseGet(SessionManager::newId);
         Optional<Path> workspace = Optional.empty();
         WorkspaceStore store = workspaces.of(tenant.name());
         try {
             if (spec.workspaceId().isPresent()) workspace = Optional.of(store.acquire(spec.workspaceId().get()));
-            CgroupLimits limits = new CgroupLimits(config.memoryLimitBytes(), config.pidsLimit(), config.cpuLimit());
-            SessionShell shell = SessionShell.start(new SandboxSpec(id, image, spec.env(), limits, network, workspace),
-                    launcher, ioThreads, shellOptions);
+            SessionShell shell = warm.isPresent() ? warm.get().shell()
+                    : startShell(id, image, spec.env(), network, workspace);
             Session session = new Session(id, tenant.name(), image.name(), ttl, spec.labels(), shell, config.execHistory());
             session.workspaceId(spec.workspaceId().orElse(null));
-            try {
-                SessionRecord.save(sessionsDir.resolve(id), session.view());
-            } catch (IOException e) {
-                log.warn("could not write the record of session {}; after a restart it will be unknown: {}", id, e.toString());
-            }
+            // Off the answer's path: a file write on the data directory's file system can stall
+            // behind its journal, and the record only matters after a crash.
+            SessionView record = session.view();
+            ioThreads.execute(() -> {
+                try {
+                    if (live.containsKey(id)) SessionRecord.save(sessionsDir.resolve(id), record);
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // the session ended meanwhile and its directory is gone: nothing to record
+                } catch (IOException e) {
+                    log.warn("could not write the record of session {}; after a restart it will be unknown: {}", id, e.toString());
+                }
+            });
             live.put(id, session);
             shell.lost().thenRun(() -> onLost(session));
             return session;
         } catch (RuntimeException e) {
+            warm.ifPresent(w -> w.shell().close());
             if (workspace.isPresent()) store.release(spec.workspaceId().get());
             slots.release();
             quotas.releaseSession(tenant.name());
             deleteDir(sessionsDir.resolve(id));
             throw e;
         }
+    }
+
+    private SessionShell startShell(String id, Image image, Map<String, String> env, NetworkMode network,
+            Optional<Path> workspace) {
+        CgroupLimits limits = new CgroupLimits(config.memoryLimitBytes(), config.pidsLimit(), config.cpuLimit());
+        return SessionShell.start(new SandboxSpec(id, image, env, limits, network, workspace), launcher, ioThreads,
+                shellOptions);
     }
 
     private void onLost(Session session) {
@@ -192,7 +228,7 @@ public final class SessionManager implements AutoCloseable {
      * whose sandbox died with that run. Each is remembered as {@code lost} (so clients get 410,
      * not 404) and its directory removed. Returns how many there were.
      */
-    public int recoverLost() {
+    private int recoverLost() {
         if (!Files.isDirectory(sessionsDir)) return 0;
         int n = 0;
         try (var dirs = Files.list(sessionsDir)) {
@@ -369,6 +405,11 @@ public final class SessionManager implements AutoCloseable {
         }
     }
 
+    /** Pooled sandboxes ready to be handed out. */
+    public int warmReady() {
+        return pool == null ? 0 : pool.readyCount();
+    }
+
     public int liveCount() {
         return live.size();
     }
@@ -377,6 +418,7 @@ public final class SessionManager implements AutoCloseable {
     @Override
     public void close() {
         reaper.shutdownNow();
+        if (pool != null) pool.close();
         for (Session s : List.copyOf(live.values())) {
             try {
                 end(s, SessionStatus.DESTROYED);
