@@ -55,10 +55,13 @@ public final class ExecStream implements Iterable<ExecChunk>, AutoCloseable {
     /** The pause before each attempt: the first is immediate, the others back off (3.75 s in all). */
     private static final long[] RESUME_BACKOFF_MS = {0, 250, 500, 1000, 2000};
 
-    /** Opens the command's stream again, after the event id given (-1: from its start). */
-    @FunctionalInterface
+    /** How a stream gets back to its command after a lost connection. */
     interface Reconnector {
+        /** Opens the command's stream again, after the event id given (-1: from its start). */
         Transport.OpenStream reopen(String execId, long lastEventId);
+
+        /** True if the command has ended (false when that cannot be found out). */
+        boolean finished(String execId);
     }
 
     private final Transport transport;
@@ -180,6 +183,10 @@ public final class ExecStream implements Iterable<ExecChunk>, AutoCloseable {
         private boolean ended;
         /** Failed reconnection attempts since the last event that arrived. */
         private int attempts;
+        /** Events read on the current connection. */
+        private int eventsOnConnection;
+        /** Connections in a row that ended cleanly without a single event. */
+        private int emptyEnds;
         private SandkastenException lastResumeFailure;
 
         @Override
@@ -208,6 +215,8 @@ public final class ExecStream implements Iterable<ExecChunk>, AutoCloseable {
                     while (reader.next()) {
                         if (closed.get()) break; // closed by the caller: what follows (a CANCELLED error) is not news
                         attempts = 0;
+                        emptyEnds = 0;
+                        eventsOnConnection++;
                         ExecChunk c = dispatch();
                         if (c != null) return c;
                     }
@@ -218,6 +227,15 @@ public final class ExecStream implements Iterable<ExecChunk>, AutoCloseable {
                     lost = e;
                 }
                 if (closed.get()) continue;
+                if (lost == null && eventsOnConnection == 0 && ++emptyEnds >= 2 && reconnector != null
+                        && execId != null && reconnector.finished(execId)) {
+                    // Twice in a row, a finished command had nothing after our last event: that
+                    // was its end (an attach after the done event), not a connection cut early.
+                    ended = true;
+                    finished = true;
+                    close();
+                    return null;
+                }
                 // The connection ended before the command's end: resume it, or give up.
                 if (!resume()) throw broken(lost, attempts > 0);
             }
@@ -274,6 +292,7 @@ public final class ExecStream implements Iterable<ExecChunk>, AutoCloseable {
                 try {
                     Transport.OpenStream open = reconnector.reopen(execId, lastEventId);
                     reconnects++;
+                    eventsOnConnection = 0;
                     install(open);
                     return true;
                 } catch (ConnectionException e) {

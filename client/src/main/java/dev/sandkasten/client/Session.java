@@ -142,7 +142,7 @@ public final class Session implements AutoCloseable {
     public ExecStream attach(String execId, long afterEventId) {
         Objects.requireNonNull(execId, "execId");
         if (afterEventId < -1) throw new IllegalArgumentException("afterEventId must be -1 or more");
-        return new ExecStream(transport, id, reopen(execId, afterEventId), false, this::reopen, afterEventId);
+        return new ExecStream(transport, id, reopen(execId, afterEventId), false, reconnector, afterEventId);
     }
 
     /**
@@ -364,8 +364,25 @@ public final class Session implements AutoCloseable {
 
     /** A stream of a command this client started: closing it early cancels the command. */
     private ExecStream ownStream(Transport.OpenStream open, ExecOptions options) {
-        return new ExecStream(transport, id, open, true, detachGraceMs(options) > 0 ? this::reopen : null, -1);
+        return new ExecStream(transport, id, open, true, detachGraceMs(options) > 0 ? reconnector : null, -1);
     }
+
+    /** How this session's streams get back to their command after a lost connection. */
+    private final ExecStream.Reconnector reconnector = new ExecStream.Reconnector() {
+        @Override
+        public Transport.OpenStream reopen(String execId, long lastEventId) {
+            return Session.this.reopen(execId, lastEventId);
+        }
+
+        @Override
+        public boolean finished(String execId) {
+            try {
+                return getExec(execId).state().isFinished();
+            } catch (SandkastenException e) {
+                return false; // unknown: keep trying to resume, within the usual bounds
+            }
+        }
+    };
 
     /** Opens {@code GET .../execs/{id}/stream} after the event {@code lastEventId} (-1: from the start). */
     private Transport.OpenStream reopen(String execId, long lastEventId) {

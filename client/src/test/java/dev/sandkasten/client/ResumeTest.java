@@ -56,6 +56,14 @@ class ResumeTest {
     private static final class Script implements ExecStream.Reconnector {
         final Deque<Object> next = new ArrayDeque<>();
         final List<Long> resumedAfter = new ArrayList<>();
+        boolean finished;
+        int finishedAsked;
+
+        @Override
+        public boolean finished(String execId) {
+            finishedAsked++;
+            return finished;
+        }
 
         @Override
         public Transport.OpenStream reopen(String execId, long lastEventId) {
@@ -173,6 +181,26 @@ class ResumeTest {
         try (ExecStream s = new ExecStream(transport, "sb_x", resetAfter(chunk(8, "mid")), false, script, 4)) {
             assertThat(Sdk.text(s)).isEqualTo("midrest");
             assertThat(script.resumedAfter).containsExactly(8L);
+        }
+    }
+
+    @Test
+    void anAttachAfterTheLastEventOfAFinishedCommandEndsQuietly() {
+        Script script = new Script();
+        script.finished = true;
+        script.next.add(endAfter(""));
+        try (ExecStream s = new ExecStream(transport, "sb_x", endAfter(""), false, script, 15)) {
+            assertThat(s.stream().toList()).isEmpty();
+            assertThat(script.resumedAfter).containsExactly(15L);
+            assertThat(script.finishedAsked).isEqualTo(1);
+        }
+        // A running command's stream never ends without an event: an empty one is a cut connection.
+        Script running = new Script();
+        running.next.add(endAfter(""));
+        running.next.add(endAfter(chunk(20, "more") + done(21)));
+        try (ExecStream s = new ExecStream(transport, "sb_x", endAfter(""), false, running, 15)) {
+            assertThat(Sdk.text(s)).isEqualTo("more");
+            assertThat(running.resumedAfter).containsExactly(15L, 15L);
         }
     }
 
