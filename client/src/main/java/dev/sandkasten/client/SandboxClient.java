@@ -105,6 +105,8 @@ public final class SandboxClient implements AutoCloseable {
      * A handle on the persistent workspace {@code id} (1 to 64 letters, digits, {@code _}, {@code -}
      * and {@code .}, starting with a letter or digit). No request is made: the workspace need not
      * exist yet, and writing a file to it creates it.
+     *
+     * @throws IllegalArgumentException the id breaks the rule above
      */
     public Workspace workspace(String id) {
         return new Workspace(transport, id);

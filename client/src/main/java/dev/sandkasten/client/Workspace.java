@@ -1,6 +1,7 @@
 package dev.sandkasten.client;
 
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * A handle on a persistent workspace: a directory the daemon keeps until it is deleted, mounted
@@ -17,9 +18,17 @@ public final class Workspace {
     private final String id;
     private final SandboxFiles files;
 
+    /** The daemon's rule for workspace ids. */
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+
     Workspace(Transport transport, String id) {
+        Objects.requireNonNull(id, "id");
+        if (!ID.matcher(id).matches()) {
+            throw new IllegalArgumentException("workspace id '" + id + "' is not valid: use 1 to 64 letters, digits,"
+                    + " '_', '-' and '.', starting with a letter or digit");
+        }
         this.transport = transport;
-        this.id = Objects.requireNonNull(id, "id");
+        this.id = id;
         this.files = new SandboxFiles(transport, "/v1/workspaces/" + Transport.segment(id));
     }
 
