@@ -27,6 +27,21 @@ package dev.sandkasten.client;
  */
 public record ExecChunk(String output, boolean done, Integer exitCode, String cwd, Long durationMs, long timestamp,
                         StdStream stream, long eventId, String execId, boolean stateLost, OutputGap gap) {
+    /** The three kinds of chunk. */
+    public enum Kind {
+        /** Output text of the command. */
+        OUTPUT,
+        /** Output the daemon dropped: see {@link ExecChunk#gap()}. */
+        GAP,
+        /** The command's end: see {@link ExecChunk#exitCode()}. */
+        DONE
+    }
+
+    /** Which kind of chunk this is: output, a gap, or the end. */
+    public Kind kind() {
+        return done ? Kind.DONE : gap != null ? Kind.GAP : Kind.OUTPUT;
+    }
+
     /** True if this chunk reports dropped output ({@link #gap()}) instead of carrying text. */
     public boolean isGap() {
         return gap != null;

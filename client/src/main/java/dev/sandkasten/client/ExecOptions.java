@@ -128,7 +128,7 @@ public record ExecOptions(Long timeoutMs, Boolean rawOutput, Map<String, String>
 
         /**
          * True to give the command an input: write to it with {@link Session#writeStdin} (or
-         * {@link BackgroundExec#writeStdin}) and end it with {@link Session#closeStdin}. Without it
+         * {@link ExecHandle#writeStdin}) and end it with {@link Session#closeStdin}. Without it
          * the command reads {@code /dev/null}.
          */
         public Builder stdin(boolean stdin) {

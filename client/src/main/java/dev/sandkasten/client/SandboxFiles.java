@@ -44,13 +44,13 @@ public final class SandboxFiles {
     }
 
     /** Writes {@code text} as UTF-8 to the file at {@code path}, replacing it if it exists. */
-    public FileWritten write(String path, String text) {
+    public WriteResult write(String path, String text) {
         Objects.requireNonNull(text, "text");
         return write(path, text.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Writes {@code bytes} to the file at {@code path}, replacing it if it exists. */
-    public FileWritten write(String path, byte[] bytes) {
+    public WriteResult write(String path, byte[] bytes) {
         Objects.requireNonNull(bytes, "bytes");
         return put(path, HttpRequest.BodyPublishers.ofByteArray(bytes));
     }
@@ -61,7 +61,7 @@ public final class SandboxFiles {
      * @throws PayloadTooLargeException the file is larger than the daemon's {@code max_file_bytes}
      * @throws UncheckedIOException     the local file cannot be read
      */
-    public FileWritten upload(String path, Path localFile) {
+    public WriteResult upload(String path, Path localFile) {
         Objects.requireNonNull(localFile, "localFile");
         HttpRequest.BodyPublisher body;
         try {
@@ -76,7 +76,7 @@ public final class SandboxFiles {
      * Uploads everything {@code content} yields, until its end, to {@code path}. The stream is
      * read as the upload goes (never whole in memory) and is not closed.
      */
-    public FileWritten upload(String path, InputStream content) {
+    public WriteResult upload(String path, InputStream content) {
         Objects.requireNonNull(content, "content");
         InputStream unclosable = new FilterInputStream(content) {
             @Override
@@ -196,10 +196,15 @@ public final class SandboxFiles {
         }
     }
 
-    /** Creates the directory at {@code path} and any missing parents, like {@code mkdir -p}. */
-    public void mkdir(String path) {
+    /**
+     * Creates the directory at {@code path} and any missing parents, like {@code mkdir -p}.
+     *
+     * @return its normalised absolute path, for example {@code /workspace/out}
+     */
+    public String mkdir(String path) {
         ObjectNode body = Wire.JSON.createObjectNode().put("path", Objects.requireNonNull(path, "path"));
-        transport.call(transport.request("POST", base + "/fs/mkdir", body, transport.requestTimeout()), n -> n);
+        return transport.call(transport.request("POST", base + "/fs/mkdir", body, transport.requestTimeout()),
+                n -> Wire.text(n, "path"));
     }
 
     /**
@@ -210,7 +215,7 @@ public final class SandboxFiles {
         transport.call(transport.request("DELETE", fs("/fs", path), null, transport.requestTimeout()), n -> n);
     }
 
-    private FileWritten put(String path, HttpRequest.BodyPublisher body) {
+    private WriteResult put(String path, HttpRequest.BodyPublisher body) {
         // No HTTP timeout: a large upload may take longer than any fixed bound; the daemon answers when it is stored.
         HttpRequest req = transport.builder(fs("/fs/raw", path), null)
                 .header("Content-Type", "application/octet-stream").PUT(body).build();

@@ -168,7 +168,7 @@ public final class Session implements AutoCloseable {
     }
 
     /** Starts a command in the background with the daemon's defaults; see {@link #execBackground(String, ExecOptions)}. */
-    public BackgroundExec execBackground(String cmd) {
+    public ExecHandle execBackground(String cmd) {
         return execBackground(cmd, ExecOptions.DEFAULTS);
     }
 
@@ -182,12 +182,12 @@ public final class Session implements AutoCloseable {
      * @throws SessionGoneException the session has ended
      * @throws BadRequestException  the command or an option was refused
      */
-    public BackgroundExec execBackground(String cmd, ExecOptions options) {
+    public ExecHandle execBackground(String cmd, ExecOptions options) {
         return transport.call(backgroundRequest(cmd, options), this::backgroundHandle);
     }
 
     /** {@link #execBackground(String, ExecOptions)}, asynchronously. */
-    public CompletableFuture<BackgroundExec> execBackgroundAsync(String cmd, ExecOptions options) {
+    public CompletableFuture<ExecHandle> execBackgroundAsync(String cmd, ExecOptions options) {
         return transport.callAsync(backgroundRequest(cmd, options), this::backgroundHandle);
     }
 
@@ -392,8 +392,8 @@ public final class Session implements AutoCloseable {
         return transport.open(b.build());
     }
 
-    private BackgroundExec backgroundHandle(JsonNode n) {
-        return new BackgroundExec(this, Wire.execInfo(n).execId());
+    private ExecHandle backgroundHandle(JsonNode n) {
+        return new ExecHandle(this, Wire.execInfo(n).execId());
     }
 
     private void postStdin(String execId, ObjectNode body) {

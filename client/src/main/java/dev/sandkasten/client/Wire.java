@@ -107,10 +107,10 @@ final class Wire {
         return List.copyOf(out);
     }
 
-    static FileWritten fileWritten(JsonNode n) {
+    static WriteResult fileWritten(JsonNode n) {
         String path = text(n, "path");
         if (path == null) throw unexpected("a written file's path", n);
-        return new FileWritten(path, n.path("size").asLong());
+        return new WriteResult(path, n.path("size").asLong());
     }
 
     static List<WorkspaceInfo> workspaceList(JsonNode n) {

@@ -166,6 +166,8 @@ class ResumeTest {
         try (ExecStream s = new ExecStream(transport, "sb_x", endAfter(events), false, null, -1)) {
             List<ExecChunk> chunks = s.stream().toList();
             assertThat(chunks).extracting(ExecChunk::isGap).containsExactly(false, true, false, false);
+            assertThat(chunks).extracting(ExecChunk::kind).containsExactly(ExecChunk.Kind.OUTPUT, ExecChunk.Kind.GAP,
+                    ExecChunk.Kind.OUTPUT, ExecChunk.Kind.DONE);
             ExecChunk gap = chunks.get(1);
             assertThat(gap.gap()).isEqualTo(new OutputGap(10, 900, 890));
             assertThat(gap.output()).isEmpty();

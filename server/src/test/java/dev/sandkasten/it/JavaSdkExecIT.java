@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.sandkasten.client.BackgroundExec;
+import dev.sandkasten.client.ExecHandle;
 import dev.sandkasten.client.BadRequestException;
 import dev.sandkasten.client.ConflictException;
 import dev.sandkasten.client.ExecChunk;
@@ -94,9 +94,9 @@ class JavaSdkExecIT {
     @Test
     void aBackgroundCommandAnswersAtOnceAndItsHandleWaitsForItsExitCode() throws Exception {
         long t = System.nanoTime();
-        BackgroundExec job = session.execBackground("sleep 1; echo finished; exit 7");
+        ExecHandle job = session.execBackground("sleep 1; echo finished; exit 7");
         assertThat((System.nanoTime() - t) / 1e9).as("seconds until execBackground returned").isLessThan(0.9);
-        assertThat(job.execId()).startsWith("ex_");
+        assertThat(job.id()).startsWith("ex_");
         assertThat(job.info().state()).isIn(ExecState.QUEUED, ExecState.RUNNING);
         assertThat(job.info().background()).isTrue();
         // The foreground is free meanwhile.
@@ -104,17 +104,17 @@ class JavaSdkExecIT {
         ExecInfo end = job.waitFor();
         assertThat(end.state()).isEqualTo(ExecState.EXITED);
         assertThat(end.exitCode()).isEqualTo(7);
-        assertThat(output(job.attach())).isEqualTo("finished\n");
+        assertThat(output(job.stream())).isEqualTo("finished\n");
         assertThat(session.listExecs()).filteredOn(ExecInfo::background).extracting(ExecInfo::execId)
-                .contains(job.execId());
+                .contains(job.id());
 
-        BackgroundExec async = session.execBackgroundAsync("sleep 0.5; exit 3", ExecOptions.DEFAULTS).join();
+        ExecHandle async = session.execBackgroundAsync("sleep 0.5; exit 3", ExecOptions.DEFAULTS).join();
         assertThat(async.waitForAsync().get(30, TimeUnit.SECONDS).exitCode()).isEqualTo(3);
     }
 
     @Test
     void cancellingABackgroundCommandEndsIt() {
-        BackgroundExec job = session.execBackground("sleep 300");
+        ExecHandle job = session.execBackground("sleep 300");
         await().atMost(Duration.ofSeconds(10)).until(() -> job.info().state() == ExecState.RUNNING);
         assertThat(job.cancel()).isTrue();
         ExecInfo end = job.waitFor();
@@ -126,14 +126,14 @@ class JavaSdkExecIT {
 
     @Test
     void stdinDrivesReadAndCatAndEndsWithClose() {
-        BackgroundExec job = session.execBackground("read -r a; read -r b; echo \"$a+$b\"; cat; echo end",
+        ExecHandle job = session.execBackground("read -r a; read -r b; echo \"$a+$b\"; cat; echo end",
                 ExecOptions.builder().stdin(true).build());
         job.writeStdin("one\ntwo\n");
         job.writeStdin("raw \u00e9 ".getBytes(StandardCharsets.UTF_8));
         job.writeStdin(new byte[] {'x', '\n'});
         job.closeStdin();
         assertThat(job.waitFor().exitCode()).isZero();
-        assertThat(output(job.attach())).isEqualTo("one+two\nraw é x\nend\n");
+        assertThat(output(job.stream())).isEqualTo("one+two\nraw é x\nend\n");
         assertThatThrownBy(() -> job.writeStdin("late")).isInstanceOfSatisfying(ConflictException.class,
                 e -> assertThat(e.code()).isEqualTo("STDIN_CLOSED"));
 
@@ -173,7 +173,7 @@ class JavaSdkExecIT {
         assertThat(Sdk.run(session, "echo ok $KEPT")).isEqualTo("ok yes\n");
 
         // The handle signals a background command the same way.
-        BackgroundExec job = session.execBackground("python3 -c 'import time; time.sleep(100)'");
+        ExecHandle job = session.execBackground("python3 -c 'import time; time.sleep(100)'");
         await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> job.signal("int") > 0);
         ExecInfo end = job.waitFor();
         assertThat(end.state()).isEqualTo(ExecState.EXITED);
@@ -193,14 +193,14 @@ class JavaSdkExecIT {
         assertThat(session.exec("test -t 1 && echo tty || echo no-tty").stdout()).isEqualTo("no-tty\n");
 
         // Resize a running terminal, then ask it its size: the typed line goes through stdin.
-        BackgroundExec job = session.execBackground("read -r line; stty size",
+        ExecHandle job = session.execBackground("read -r line; stty size",
                 ExecOptions.builder().pty(true).stdin(true).build());
         // The terminal opens a moment after the command starts; until then resizing is refused.
         await().atMost(Duration.ofSeconds(20)).ignoreExceptionsInstanceOf(ConflictException.class)
                 .untilAsserted(() -> job.resize(132, 43));
         job.writeStdin("go\n");
         assertThat(job.waitFor().exitCode()).isZero();
-        assertThat(output(job.attach())).endsWith("43 132\n");
+        assertThat(output(job.stream())).endsWith("43 132\n");
         assertThat(job.info().pty()).isTrue();
 
         ExecResult plain = session.exec("true");
@@ -221,7 +221,7 @@ class JavaSdkExecIT {
     @Test
     void execsOfADestroyedSessionAreGone() {
         Session s = TestDaemon.sdk().createSession();
-        BackgroundExec job = s.execBackground("sleep 300");
+        ExecHandle job = s.execBackground("sleep 300");
         s.destroy();
         assertThatThrownBy(job::info).isInstanceOf(SessionGoneException.class);
         assertThatThrownBy(() -> s.execBackground("true")).isInstanceOf(SessionGoneException.class);

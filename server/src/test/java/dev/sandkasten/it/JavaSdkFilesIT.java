@@ -8,7 +8,7 @@ import dev.sandkasten.client.ConflictException;
 import dev.sandkasten.client.CreateSessionOptions;
 import dev.sandkasten.client.FileEntry;
 import dev.sandkasten.client.FileType;
-import dev.sandkasten.client.FileWritten;
+import dev.sandkasten.client.WriteResult;
 import dev.sandkasten.client.NotFoundException;
 import dev.sandkasten.client.PayloadTooLargeException;
 import dev.sandkasten.client.SandboxClient;
@@ -64,7 +64,7 @@ class JavaSdkFilesIT {
 
     @Test
     void textAndEveryByteValueRoundTrip() throws Exception {
-        FileWritten w = files.write("notes/hello.txt", "grüße\nline 2\n");
+        WriteResult w = files.write("notes/hello.txt", "grüße\nline 2\n");
         assertThat(w.path()).isEqualTo("/workspace/notes/hello.txt");
         assertThat(w.size()).isEqualTo("grüße\nline 2\n".getBytes(StandardCharsets.UTF_8).length);
         assertThat(files.readText("notes/hello.txt")).isEqualTo("grüße\nline 2\n");
@@ -95,7 +95,7 @@ class JavaSdkFilesIT {
         Files.write(local, data);
         String hash = sha256(data);
 
-        FileWritten up = files.upload("big/up.bin", local);
+        WriteResult up = files.upload("big/up.bin", local);
         assertThat(up.size()).isEqualTo(size);
         assertThat(Sdk.run(session, "sha256sum big/up.bin | cut -d' ' -f1").strip()).isEqualTo(hash);
 
@@ -123,7 +123,7 @@ class JavaSdkFilesIT {
     @Test
     void listStatMkdirAndDelete() {
         Instant before = Instant.now().minusSeconds(60);
-        files.mkdir("tree/a/b");
+        assertThat(files.mkdir("tree/a/b")).isEqualTo("/workspace/tree/a/b");
         files.write("tree/a/file.txt", "12345");
         Sdk.run(session, "ln -sf file.txt tree/a/link");
         assertThat(files.list("tree/a")).extracting(FileEntry::name).containsExactly("b", "file.txt", "link");
@@ -218,7 +218,7 @@ class JavaSdkFilesIT {
         Workspace ws = client.workspace("ws-java-" + UUID.randomUUID().toString().substring(0, 8));
         assertThatThrownBy(() -> ws.files().list()).as("not created yet").isInstanceOf(NotFoundException.class);
         ws.files().write("data/in.csv", "a,b\n1,2\n");
-        ws.files().mkdir("out");
+        assertThat(ws.files().mkdir("/workspace/out/")).isEqualTo("/workspace/out");
         assertThat(ws.files().list()).extracting(FileEntry::name).containsExactly("data", "out");
         assertThat(ws.files().stat("data/in.csv").size()).isEqualTo(8);
         ByteArrayOutputStream sink = new ByteArrayOutputStream();

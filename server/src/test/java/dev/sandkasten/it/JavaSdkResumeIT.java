@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.sandkasten.client.BackgroundExec;
+import dev.sandkasten.client.ExecHandle;
 import dev.sandkasten.client.ExecChunk;
 import dev.sandkasten.client.ExecOptions;
 import dev.sandkasten.client.ExecState;
@@ -90,10 +90,10 @@ class JavaSdkResumeIT {
             assertThat(s.getExec(execId).state()).isEqualTo(ExecState.EXITED);
 
             // An attached stream resumes the same way.
-            BackgroundExec job = s.execBackground(SEQ + 200_000);
+            ExecHandle job = s.execBackground(SEQ + 200_000);
             StringBuilder attached = new StringBuilder();
             int attachCuts = 0;
-            try (ExecStream st = job.attach()) {
+            try (ExecStream st = job.stream()) {
                 for (ExecChunk chunk : st) {
                     attached.append(chunk.output());
                     if (attached.length() > (attachCuts + 1) * 500_000L && attached.length() < 1_900_000) {
@@ -222,12 +222,12 @@ class JavaSdkResumeIT {
     void twoAttachedConsumersOfARunningCommandSeeTheSameSequence() throws Exception {
         try (Session s = TestDaemon.sdk().createSession();
              ExecutorService pool = Executors.newFixedThreadPool(2)) {
-            BackgroundExec job = s.execBackground("sleep 0.5; for i in $(seq 300); do echo \"line $i\"; echo \"e $i\" >&2;"
+            ExecHandle job = s.execBackground("sleep 0.5; for i in $(seq 300); do echo \"line $i\"; echo \"e $i\" >&2;"
                     + " done; " + SEQ + "50000");
             List<Future<List<String>>> watchers = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
                 watchers.add(pool.submit(() -> {
-                    try (ExecStream st = job.attach()) {
+                    try (ExecStream st = job.stream()) {
                         return st.stream().map(JavaSdkResumeIT::describe).toList();
                     }
                 }));
@@ -244,8 +244,8 @@ class JavaSdkResumeIT {
     @Test
     void closingAnAttachedStreamLeavesTheCommandRunning() {
         try (Session s = TestDaemon.sdk().createSession()) {
-            BackgroundExec job = s.execBackground("echo up; sleep 300");
-            try (ExecStream st = job.attach()) {
+            ExecHandle job = s.execBackground("echo up; sleep 300");
+            try (ExecStream st = job.stream()) {
                 assertThat(st.iterator().next().output()).isEqualTo("up\n");
             }
             assertThat(job.info().state()).isEqualTo(ExecState.RUNNING);
@@ -259,13 +259,13 @@ class JavaSdkResumeIT {
              SandboxClient c = TestDaemon.sdk(d);
              Session s = c.createSession()) {
             int lines = 1_500_000; // 15 MB, nobody attached: the log keeps its head and its tail
-            BackgroundExec job = s.execBackground(SEQ + lines);
+            ExecHandle job = s.execBackground(SEQ + lines);
             assertThat(job.waitFor().exitCode()).isZero();
             String expected = seqText(lines);
             List<OutputGap> gaps = new ArrayList<>();
             StringBuilder head = new StringBuilder();
             StringBuilder tail = new StringBuilder();
-            try (ExecStream st = job.attach()) {
+            try (ExecStream st = job.stream()) {
                 for (ExecChunk chunk : st) {
                     if (chunk.isGap()) gaps.add(chunk.gap());
                     else (gaps.isEmpty() ? head : tail).append(chunk.output());

@@ -7,13 +7,13 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A command started with {@link Session#execBackground}: it runs beside the session's other
- * commands until it ends by itself, times out or is cancelled. The handle holds only its id, so
- * it is cheap, immutable and safe to share between threads; {@link Session#getExec} and the
- * other exec-id methods of {@link Session} work on the same command.
+ * A handle on one command of a session, such as one started with {@link Session#execBackground}
+ * (which runs beside the session's other commands until it ends by itself, times out or is
+ * cancelled). The handle holds only the command's id, so it is cheap, immutable and safe to share
+ * between threads; the exec-id methods of {@link Session} work on the same command.
  * <pre>{@code
- * BackgroundExec server = session.execBackground("python3 -m http.server 8000");
- * try (ExecStream out = server.attach()) {
+ * ExecHandle server = session.execBackground("python3 -m http.server 8000");
+ * try (ExecStream out = server.stream()) {
  *     for (ExecChunk chunk : out) {
  *         if (chunk.output().contains("Serving HTTP")) break;
  *     }
@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * server.cancel();
  * }</pre>
  */
-public final class BackgroundExec {
+public final class ExecHandle {
     /** The first and the longest pause between two polls of {@link #waitFor()}. */
     private static final long FIRST_POLL_MS = 50;
     private static final long MAX_POLL_MS = 500;
@@ -30,13 +30,13 @@ public final class BackgroundExec {
     private final Session session;
     private final String execId;
 
-    BackgroundExec(Session session, String execId) {
+    ExecHandle(Session session, String execId) {
         this.session = session;
         this.execId = Objects.requireNonNull(execId, "execId");
     }
 
     /** The command's id ({@code ex_...}). */
-    public String execId() {
+    public String id() {
         return execId;
     }
 
@@ -98,13 +98,16 @@ public final class BackgroundExec {
         });
     }
 
-    /** Follows the command's output from its start; see {@link Session#attach(String)}. Closing it leaves the command running. */
-    public ExecStream attach() {
+    /**
+     * Follows the command's output from its start (it attaches, so it also works for a command
+     * that has finished); see {@link Session#attach(String)}. Closing the stream leaves the command running.
+     */
+    public ExecStream stream() {
         return session.attach(execId);
     }
 
     /** Follows the command's output after the event {@code afterEventId}; see {@link Session#attach(String, long)}. */
-    public ExecStream attach(long afterEventId) {
+    public ExecStream stream(long afterEventId) {
         return session.attach(execId, afterEventId);
     }
 
@@ -144,6 +147,6 @@ public final class BackgroundExec {
 
     @Override
     public String toString() {
-        return "BackgroundExec[" + execId + " in " + session.id() + "]";
+        return "ExecHandle[" + execId + " in " + session.id() + "]";
     }
 }

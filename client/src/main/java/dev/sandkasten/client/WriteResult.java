@@ -6,4 +6,4 @@ package dev.sandkasten.client;
  * @param path the file's normalised absolute path inside the sandbox, for example {@code /workspace/data.csv}
  * @param size how many bytes were written
  */
-public record FileWritten(String path, long size) {}
+public record WriteResult(String path, long size) {}
