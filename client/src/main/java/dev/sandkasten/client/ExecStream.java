@@ -295,8 +295,6 @@ public final class ExecStream implements Iterable<ExecChunk>, AutoCloseable {
                     eventsOnConnection = 0;
                     install(open);
                     return true;
-                } catch (ConnectionException e) {
-                    lastResumeFailure = e; // the daemon (or the network) may be back in a moment
                 } catch (ApiException e) {
                     if (e.status() >= 500) {
                         lastResumeFailure = e; // a restarting daemon, or a proxy that lost it: try again
@@ -308,6 +306,9 @@ public final class ExecStream implements Iterable<ExecChunk>, AutoCloseable {
                     throw new StreamException("the connection to the daemon broke before exec " + execId
                             + " finished, and it cannot be resumed: " + e.getMessage(), e.code(), execId,
                             recentOutput(), null, false, e);
+                } catch (SandkastenException e) {
+                    if (Thread.currentThread().isInterrupted()) return false;
+                    lastResumeFailure = e; // the daemon (or the network) may be back in a moment
                 }
             }
             return false;

@@ -19,9 +19,11 @@ import java.util.function.Function;
  * Session session = client.createSession();
  * }</pre>
  * The base URL and API key default to the environment variables {@code SANDKASTEN_URL} and
- * {@code SANDKASTEN_API_KEY}. Every call exists in a blocking form and an {@code ...Async} form
- * returning a {@link CompletableFuture}; both fail with the same {@link SandkastenException}
- * subtypes (the future's cause, when unwrapped from {@link java.util.concurrent.CompletionException}).
+ * {@code SANDKASTEN_API_KEY}. The session and exec calls exist in a blocking form and an
+ * {@code ...Async} form returning a {@link CompletableFuture}; both fail with the same
+ * {@link SandkastenException} subtypes (the future's cause, when unwrapped from
+ * {@link java.util.concurrent.CompletionException}). Persistent workspaces are reached through
+ * {@link #workspace(String)}, {@link #listWorkspaces()} and {@link #deleteWorkspace(String)}.
  */
 public final class SandboxClient implements AutoCloseable {
     /** Where the daemon listens by default ({@code ./sandkasten serve}). */

@@ -20,7 +20,10 @@ import java.util.concurrent.CompletableFuture;
  *     System.out.print(session.exec("echo hello").output());
  * }
  * }</pre>
- * A handle is immutable and safe to share between threads.
+ * Besides running commands (blocking, streaming, or in the background with
+ * {@link #execBackground}), a session lists its commands ({@link #listExecs()}), follows any of
+ * them ({@link #attach}), feeds their input, signals them, resizes their terminal, and reads and
+ * writes its files ({@link #files()}). A handle is immutable and safe to share between threads.
  */
 public final class Session implements AutoCloseable {
     /** The most one stdin write may carry. */
@@ -87,6 +90,9 @@ public final class Session implements AutoCloseable {
     /**
      * Starts a command and returns its output as a stream of chunks, delivered as the command
      * writes them. Close the stream (try-with-resources) to cancel a command you no longer need.
+     * If the connection breaks meanwhile, the stream resumes by itself (see {@link ExecStream});
+     * with {@link ExecOptions.Builder#stdin} the command's input is fed by {@link #writeStdin}
+     * with {@link ExecStream#execId()}.
      *
      * @throws NotFoundException       no such session (thrown here, before any output)
      * @throws SessionGoneException    the session has ended
