@@ -49,7 +49,9 @@ public record ExecOptions(Long timeoutMs, Boolean rawOutput, Map<String, String>
         if (!pty && (cols != null || rows != null)) {
             throw new IllegalArgumentException("cols and rows size a terminal: set pty(true) as well");
         }
-        if (detachGraceMs != null && detachGraceMs < 0) throw new IllegalArgumentException("detachGraceMs must not be negative");
+        if (detachGraceMs != null && detachGraceMs < 0) {
+            throw new IllegalArgumentException("detachGraceMs must not be negative");
+        }
     }
 
     static void checkSide(int value, String name) {
@@ -129,7 +131,9 @@ public record ExecOptions(Long timeoutMs, Boolean rawOutput, Map<String, String>
         /**
          * True to give the command an input: write to it with {@link Session#writeStdin} (or
          * {@link ExecHandle#writeStdin}) and end it with {@link Session#closeStdin}. Without it
-         * the command reads {@code /dev/null}.
+         * the command reads {@code /dev/null}. Meant for streams and background commands: a
+         * blocking exec returns only once its command has ended, so its input would have to be
+         * written from another thread.
          */
         public Builder stdin(boolean stdin) {
             this.stdin = stdin;
@@ -138,9 +142,9 @@ public record ExecOptions(Long timeoutMs, Boolean rawOutput, Map<String, String>
 
         /**
          * True to run the command on a pseudo-terminal ({@code TERM=xterm-256color}, 80x24 unless
-         * {@link #cols} and {@link #rows} say otherwise), for programs that want a TTY. Its stdout and stderr
-         * then arrive merged, as stdout; it runs in a child shell, so it cannot change the
-         * session's cwd or variables.
+         * {@link #cols} and {@link #rows} say otherwise), for programs that want a TTY. Its stdout
+         * and stderr then arrive merged, as stdout; it runs in a child shell, so it cannot change
+         * the session's cwd or variables.
          */
         public Builder pty(boolean pty) {
             this.pty = pty;
