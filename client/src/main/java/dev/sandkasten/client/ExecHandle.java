@@ -7,10 +7,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A handle on one command of a session, such as one started with {@link Session#execBackground}
- * (which runs beside the session's other commands until it ends by itself, times out or is
- * cancelled). The handle holds only the command's id, so it is cheap, immutable and safe to share
- * between threads; the exec-id methods of {@link Session} work on the same command.
+ * A handle on a command started with {@link Session#execBackground}, which runs beside the
+ * session's other commands until it ends by itself, times out or is cancelled. The handle holds
+ * only the command's id, so it is cheap, immutable and safe to share between threads; the
+ * exec-id methods of {@link Session} work on the same command (and on any other).
  * <pre>{@code
  * ExecHandle server = session.execBackground("python3 -m http.server 8000");
  * try (ExecStream out = server.stream()) {
