@@ -48,6 +48,7 @@ public final class HttpApi {
     private final StreamingExec streaming;
     private final FilesApi files;
     private final WorkspacesApi workspaces;
+    private final ImagesApi images;
 
     public HttpApi(Config config, SessionManager sessions, FileStore fileStore, String apiKey) {
         this.config = config;
@@ -57,6 +58,7 @@ public final class HttpApi {
         this.streaming = new StreamingExec(config.heartbeat(), PROBE);
         this.files = new FilesApi(config, fileStore, "/v1/sessions/{id}", FilesApi.sessions(sessions));
         this.workspaces = new WorkspacesApi(config, sessions.workspaces(), fileStore);
+        this.images = new ImagesApi(sessions.images(), config.defaultImage());
     }
 
     public void routing(HttpRouting.Builder r) {
@@ -83,6 +85,7 @@ public final class HttpApi {
                 .delete("/v1/sessions/{id}/execs/{execId}", this::cancelExec);
         files.routing(r);
         workspaces.routing(r);
+        images.routing(r);
         r.any((req, res) -> {
                     throw ApiError.notFound("no route for " + req.prologue().method().text() + " "
                             + req.path().path()).exception();

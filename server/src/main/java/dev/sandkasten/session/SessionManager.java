@@ -9,8 +9,8 @@ import dev.sandkasten.exec.ExecSignal;
 import dev.sandkasten.exec.ExecRequest;
 import dev.sandkasten.exec.SessionShell;
 import dev.sandkasten.sandbox.FileTrees;
+import dev.sandkasten.image.ImageCatalog;
 import dev.sandkasten.sandbox.Image;
-import dev.sandkasten.sandbox.ImageCatalog;
 import dev.sandkasten.sandbox.NetworkMode;
 import dev.sandkasten.sandbox.SandboxLauncher;
 import dev.sandkasten.sandbox.SandboxSpec;
@@ -60,6 +60,8 @@ public final class SessionManager implements AutoCloseable {
     private final Semaphore slots;
     private final ScheduledExecutorService reaper;
     private final WorkspaceStore workspaces;
+    /** The image each live session runs on, held until the session has ended. */
+    private final Map<String, ImageCatalog.Lease> imageLeases = new ConcurrentHashMap<>();
 
     public SessionManager(Config config, ImageCatalog images, SandboxLauncher launcher, Path sessionsDir) {
         this(config, images, launcher, sessionsDir, new WorkspaceStore(sessionsDir.resolveSibling("workspaces"), config.sandboxUid()));
@@ -81,8 +83,6 @@ public final class SessionManager implements AutoCloseable {
 
     public Session create(SessionSpec spec) {
         String imageName = spec.image().orElse(config.defaultImage());
-        Image image = images.find(imageName).orElseThrow(() -> new SessionException(SessionException.Reason.INVALID,
-                "unknown image '" + imageName + "'; available: " + String.join(", ", images.names())));
         Duration ttl = spec.ttl().orElse(config.sessionTtl());
         if (ttl.compareTo(config.sessionMaxTtl()) > 0) {
             throw new SessionException(SessionException.Reason.INVALID,
@@ -97,7 +97,16 @@ public final class SessionManager implements AutoCloseable {
             throw new SessionException(SessionException.Reason.INVALID, "workspace_id must be 1 to 64 characters of "
                     + "letters, digits, '_', '-' and '.', starting with a letter or digit");
         }
+        ImageCatalog.Lease lease;
+        try {
+            lease = images.acquire(imageName).orElseThrow(() -> new SessionException(SessionException.Reason.INVALID,
+                    "unknown image '" + imageName + "'; available: " + String.join(", ", images.names())));
+        } catch (ImageCatalog.UnusableImageException e) {
+            throw new SessionException(SessionException.Reason.INVALID, e.getMessage());
+        }
+        Image image = lease.image();
         if (!slots.tryAcquire()) {
+            lease.close();
             throw new SessionException(SessionException.Reason.UNAVAILABLE,
                     "the daemon is at its session limit (" + config.maxSessions() + "); destroy a session or retry later");
         }
@@ -110,15 +119,19 @@ public final class SessionManager implements AutoCloseable {
                     launcher, ioThreads, shellOptions);
             Session session = new Session(id, image.name(), ttl, spec.labels(), shell, config.execHistory());
             session.workspaceId(spec.workspaceId().orElse(null));
+            session.startDir(image.startDir());
             try {
                 SessionRecord.save(sessionsDir.resolve(id), session.view());
             } catch (IOException e) {
                 log.warn("could not write the record of session {}; after a restart it will be unknown: {}", id, e.toString());
             }
+            imageLeases.put(id, lease);
             live.put(id, session);
             shell.lost().thenRun(() -> onLost(session));
             return session;
         } catch (RuntimeException e) {
+            imageLeases.remove(id);
+            lease.close();
             if (workspace.isPresent()) workspaces.release(spec.workspaceId().get());
             slots.release();
             deleteDir(sessionsDir.resolve(id));
@@ -131,7 +144,12 @@ public final class SessionManager implements AutoCloseable {
         session.status(SessionStatus.LOST);
         log.warn("session {} lost its sandbox", session.id());
         // Free the processes and cgroups now; the entry stays (status lost) until destroyed or expired.
-        ioThreads.execute(() -> session.shell().close());
+        ioThreads.execute(() -> {
+            session.shell().close();
+            // Its sandbox is gone: the image may be removed (the session's own layer goes with the session).
+            ImageCatalog.Lease lease = imageLeases.get(session.id());
+            if (lease != null) lease.close();
+        });
     }
 
     private static String newId() {
@@ -163,6 +181,11 @@ public final class SessionManager implements AutoCloseable {
         }
         s.touch();
         return s.workspaceId() != null ? workspaces.open(s.workspaceId()) : sessionsDir.resolve(id).resolve("workspace");
+    }
+
+    /** The images sessions can start from, for the image routes. */
+    public ImageCatalog images() {
+        return images;
     }
 
     /** The persistent workspaces, for the workspace routes. */
@@ -304,6 +327,9 @@ public final class SessionManager implements AutoCloseable {
         }
         s.closeExecs();
         deleteDir(sessionsDir.resolve(s.id()));
+        // Released only now: the image may be removed once no sandbox can be using it.
+        ImageCatalog.Lease lease = imageLeases.remove(s.id());
+        if (lease != null) lease.close();
         if (s.workspaceId() != null) workspaces.release(s.workspaceId());
         slots.release();
     }
