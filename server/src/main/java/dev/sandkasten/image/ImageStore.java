@@ -66,6 +66,14 @@ public final class ImageStore {
         }
     }
 
+    /**
+     * Lock files this JVM holds a shared lock on, whichever store instance took it. POSIX locks
+     * belong to the process, and closing <em>any</em> descriptor of the file drops them all, so
+     * removal must not even open a lock file that this process holds (the daemon and the image
+     * command share one JVM in the tests).
+     */
+    private static final java.util.Set<Path> HELD_IN_THIS_JVM = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private final Path dir;
     /** The daemon's shared locks, by image name, with the number of sessions using each. */
     private final Map<String, Pin> pins = new HashMap<>();
@@ -215,6 +223,7 @@ public final class ImageStore {
             if (l == null || !Objects.equals(before, fileKey(lock))) throw missing;
             ImageMeta meta = ImageMeta.read(image);
             Pin p = new Pin(ch, meta);
+            HELD_IN_THIS_JVM.add(lock.toAbsolutePath());
             ch = null;
             return p;
         } catch (NoSuchFileException e) {
@@ -230,6 +239,7 @@ public final class ImageStore {
         Pin p = pins.get(name);
         if (p == null || --p.users > 0) return;
         pins.remove(name);
+        HELD_IN_THIS_JVM.remove(dir.resolve(name).resolve(LOCK).toAbsolutePath());
         closeQuietly(p.channel); // releases the shared lock
     }
 
@@ -314,17 +324,15 @@ public final class ImageStore {
         Path trash = exclusively(() -> {
             Path image = dir.resolve(name);
             Path t = dir.resolve(TRASH + name + "-" + ProcessHandle.current().pid());
+            if (HELD_IN_THIS_JVM.contains(image.resolve(LOCK).toAbsolutePath())) throw inUse(name);
             try (FileChannel ch = FileChannel.open(image.resolve(LOCK), StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
                 FileLock l;
                 try {
                     l = ch.tryLock();
                 } catch (OverlappingFileLockException e) {
-                    l = null; // this JVM runs the daemon too, and its sessions hold the image
+                    l = null; // held by this JVM after all
                 }
-                if (l == null) {
-                    throw new ImageException(ImageException.Reason.IN_USE, "image '" + name
-                            + "' is in use by running sessions; destroy them (or stop the daemon) and retry");
-                }
+                if (l == null) throw inUse(name);
                 // Renamed while locked: from now on no session can start on it.
                 Files.move(image, t, StandardCopyOption.ATOMIC_MOVE);
             } catch (NoSuchFileException e) {
@@ -334,6 +342,11 @@ public final class ImageStore {
             return t;
         });
         Trees.delete(trash);
+    }
+
+    private static ImageException inUse(String name) {
+        return new ImageException(ImageException.Reason.IN_USE, "image '" + name
+                + "' is in use by running sessions; destroy them (or stop the daemon) and retry");
     }
 
     /**
