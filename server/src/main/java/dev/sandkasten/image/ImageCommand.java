@@ -118,7 +118,7 @@ public final class ImageCommand {
         Optional<Path> configFile = Optional.empty();
         for (int i = 1; i < args.length; i++) {
             String a = args[i];
-            if (!a.startsWith("--")) {
+            if (!a.startsWith("-") || a.equals("-")) {
                 rest.add(a);
                 continue;
             }

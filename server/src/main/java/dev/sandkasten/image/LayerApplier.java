@@ -114,6 +114,11 @@ final class LayerApplier {
                 continue;
             }
             Path target = parent.resolve(base);
+            if (e.isCharacterDevice() || e.isBlockDevice() || e.isFIFO()) {
+                // Checked first: the tar library calls anything that is not a directory a file.
+                skipped++;
+                continue;
+            }
             if (e.isDirectory()) {
                 if (!Files.isDirectory(target, NOFOLLOW)) {
                     replace(target);
@@ -145,7 +150,7 @@ final class LayerApplier {
                 setMode(target, e.getMode());
                 Files.setLastModifiedTime(target, FileTime.from(e.getLastModifiedDate().toInstant()));
             } else {
-                // Character and block devices, FIFOs, and anything stranger: not created.
+                // Anything stranger (tape volume headers and such): not created.
                 skipped++;
                 continue;
             }
