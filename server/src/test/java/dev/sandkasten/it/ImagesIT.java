@@ -141,6 +141,23 @@ class ImagesIT {
         assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(firstId);
     }
 
+    @Test
+    void imageSessionsLeaveNothingBehind() throws IOException {
+        Path sessions = dataDir.resolve("sessions");
+        int mountsBefore = Files.readAllLines(Path.of("/proc/self/mountinfo")).size();
+        for (int i = 0; i < 10; i++) {
+            try (Session s = session("layers", Map.of())) {
+                assertThat(Sdk.run(s, "echo " + i + " > /usr/local/n; echo $(</usr/local/n)")).isEqualTo(i + "\n");
+                assertThat(sessions.resolve(s.id()).resolve("upper/usr/local/n")).exists();
+            }
+        }
+        // Other tests' sessions may come and go meanwhile; none of these ten may remain.
+        try (var s = Files.list(sessions)) {
+            for (Path p : s.toList()) assertThat(p.resolve("upper/usr/local/n")).doesNotExist();
+        }
+        assertThat(Files.readAllLines(Path.of("/proc/self/mountinfo")).size()).isLessThanOrEqualTo(mountsBefore);
+    }
+
     /** Every path below {@code root} with its kind, size, mode and modification time. */
     static Map<String, String> snapshot(Path root) throws IOException {
         Map<String, String> out = new TreeMap<>();
