@@ -152,7 +152,7 @@ public final class ImageCommand {
             };
             throw new UsageException(what + (rest.isEmpty() ? "" : ", got " + rest));
         }
-        if (want > 0 && !action.equals("remove")) {
+        if (want > 0) {
             ImageStore.nameProblem(rest.getFirst()).ifPresent(p -> {
                 throw new UsageException(p);
             });
@@ -284,14 +284,15 @@ public final class ImageCommand {
             LayerApplier applier = new LayerApplier(rootfs, config.sandboxUid(), max);
             ImageImporter.Result r = ImageImporter.importArchive(file, rootfs, staging, applier);
             Files.deleteIfExists(staging.resolve("archive.tar"));
+            long size = Trees.size(rootfs);
             for (String w : r.warnings()) err.println("sandkasten image: warning: " + w);
             if (Trees.resolveInRoot(rootfs, "/bin/bash").filter(Files::isRegularFile).isEmpty()) {
                 err.println("sandkasten image: warning: the image has no /bin/bash; sessions need it and will be refused");
             }
             String description = c.options().getOrDefault("--description", "imported from " + file.getFileName());
             store.commit(staging, new ImageMeta(name, Image.Kind.IMPORTED, description, file.getFileName().toString(),
-                    Instant.now(), applier.bytes(), config.sandboxUid(), r.env(), r.workingDir()));
-            out.println("imported image " + name + " (" + r.layers() + " layer(s), " + human(applier.bytes()) + ")");
+                    Instant.now(), size, config.sandboxUid(), r.env(), r.workingDir()));
+            out.println("imported image " + name + " (" + r.layers() + " layer(s), " + human(size) + ")");
             return 0;
         } finally {
             discard(staging);

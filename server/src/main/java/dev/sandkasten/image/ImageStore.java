@@ -318,7 +318,8 @@ public final class ImageStore {
         if (RESERVED.contains(name)) {
             throw new ImageException(ImageException.Reason.INVALID, "'" + name + "' is a built-in image and cannot be removed");
         }
-        if (find(name).isEmpty() && !Files.isDirectory(dir.resolve(name), LinkOption.NOFOLLOW_LINKS)) {
+        // Checked before any path is built from it: "../.." must never reach a rename or a delete.
+        if (nameProblem(name).isPresent() || !Files.isDirectory(dir.resolve(name), LinkOption.NOFOLLOW_LINKS)) {
             throw new ImageException(ImageException.Reason.NOT_FOUND, "no image '" + name + "'");
         }
         Path trash = exclusively(() -> {

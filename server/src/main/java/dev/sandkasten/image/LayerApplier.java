@@ -158,8 +158,13 @@ final class LayerApplier {
             layer.add(name);
         }
         for (int i = dirs.size() - 1; i >= 0; i--) {
-            setMode(dirPaths.get(i), dirs.get(i).getMode());
-            Files.setLastModifiedTime(dirPaths.get(i), FileTime.from(dirs.get(i).getLastModifiedDate().toInstant()));
+            // A later entry may have replaced the directory, or one above it, with a symbolic
+            // link; chmod and utimes follow links, so only a path that is still real directories
+            // all the way down is touched.
+            Path d = dirPaths.get(i);
+            if (!realDirectory(d)) continue;
+            setMode(d, dirs.get(i).getMode());
+            Files.setLastModifiedTime(d, FileTime.from(dirs.get(i).getLastModifiedDate().toInstant()));
         }
     }
 
@@ -210,6 +215,17 @@ final class LayerApplier {
             }
         }
         return dir;
+    }
+
+    /** Whether every component from the root down to {@code p} is a directory, not a link. */
+    private boolean realDirectory(Path p) {
+        Path rel = root.relativize(p);
+        Path at = root;
+        for (Path part : rel) {
+            at = at.resolve(part.toString());
+            if (!Files.isDirectory(at, NOFOLLOW)) return false;
+        }
+        return true;
     }
 
     /** Removes whatever is at {@code p} (a link itself, never its target) before an entry takes its place. */

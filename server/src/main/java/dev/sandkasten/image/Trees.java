@@ -63,6 +63,19 @@ final class Trees {
         });
     }
 
+    /** The size of the regular files in a tree (a file with several hard links counts once per name). */
+    static long size(Path root) throws IOException {
+        long[] total = {0};
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                if (attrs.isRegularFile()) total[0] += attrs.size();
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        return total[0];
+    }
+
     /** What {@link #normalize} found in a tree. */
     record Summary(long bytes, long files, long removedDevices) {}
 

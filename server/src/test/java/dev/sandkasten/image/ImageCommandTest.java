@@ -34,7 +34,7 @@ class ImageCommandTest {
         assertThat(imp.configFile()).contains(Path.of("/etc/sk.yaml"));
         assertThat(ImageCommand.maxSize(imp.options().get("--max-size"))).isEqualTo(2L << 30);
 
-        assertThat(parse("remove", "Whatever").args()).containsExactly("Whatever"); // removal reports unknown names itself
+        assertThat(parse("remove", "old-image").args()).containsExactly("old-image");
         assertThat(parse("list").args()).isEmpty();
         assertThat(parse("--help").action()).isEqualTo("help");
         assertThat(parse("build", "x", "--help").action()).isEqualTo("help");
@@ -51,6 +51,8 @@ class ImageCommandTest {
                 new Case(List.of("import", "a"), "image import takes NAME and FILE"),
                 new Case(List.of("list", "x"), "image list takes no arguments"),
                 new Case(List.of("build", "Bad_Name"), "image names are 1 to 63 characters"),
+                new Case(List.of("remove", "../../etc"), "image names are 1 to 63 characters"),
+                new Case(List.of("remove", "base"), "'base' is a built-in image"),
                 new Case(List.of("build", "-x"), "unknown option"),
                 new Case(List.of("build", "a" .repeat(64)), "image names are 1 to 63 characters"),
                 new Case(List.of("import", "python", "f.tar"), "'python' is a built-in image"),

@@ -111,6 +111,30 @@ class HostileImageIT {
     }
 
     @Test
+    void aDirectoryReplacedByALinkKeepsItsModeToItself() throws IOException {
+        Path victim = Files.createDirectory(canary.resolve("victim"));
+        Files.setPosixFilePermissions(victim, PosixFilePermissions.fromString("rwx------"));
+        try {
+            // The directory's mode is applied at the end of the layer; by then "d" is a link to the victim.
+            Path archive = ImageArchives.oci(tmp.resolve("dirlink.tar"), ImageArchives.config(List.of(), null), List.of(
+                    new ImageArchives.Layer().dir("d").symlink("d", victim.toString()).bytes(false)), false);
+            ImagesIT.Run r = ImagesIT.cli("import", "dirlink", archive.toString());
+            assertThat(r.status()).as(r.err()).isZero();
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(victim))).isEqualTo("rwx------");
+        } finally {
+            ImagesIT.cli("remove", "dirlink");
+            Files.delete(victim);
+        }
+    }
+
+    @Test
+    void removeNeverLeavesTheStore() {
+        ImagesIT.Run r = ImagesIT.cli("remove", "../../..");
+        assertThat(r.status()).isEqualTo(2);
+        assertThat(TestDaemon.sharedDataDir()).exists();
+    }
+
+    @Test
     void deviceNodesAreLeftOut() throws IOException {
         Path archive = ImageArchives.oci(tmp.resolve("devices.tar"), ImageArchives.config(List.of(), null),
                 List.of(new ImageArchives.Layer().dir("dev").charDevice("dev/mem", 1, 1).charDevice("dev/kmsg", 1, 11)
