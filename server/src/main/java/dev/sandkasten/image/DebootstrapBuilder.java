@@ -17,14 +17,14 @@ import java.util.regex.Pattern;
 final class DebootstrapBuilder {
     static final Pattern PACKAGE = Pattern.compile("[a-z0-9][a-z0-9+.-]+");
     static final Pattern SUITE = Pattern.compile("[a-z0-9][a-z0-9.-]{0,31}");
-    static final Pattern VARIANT = Pattern.compile("minbase|buildd|fakechroot|-");
+    static final Pattern VARIANT = Pattern.compile("minbase|buildd|default");
     static final Pattern MIRROR = Pattern.compile("https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?");
 
     /**
      * What to build.
      *
      * @param suite a Debian suite or codename, e.g. bookworm
-     * @param variant debootstrap's --variant
+     * @param variant debootstrap's --variant, or "default" for none
      * @param packages extra packages for --include
      * @param mirror the Debian mirror's URL
      */
@@ -44,7 +44,9 @@ final class DebootstrapBuilder {
     /** Runs debootstrap into {@code rootfs} (which must not exist yet), its output going to {@code log}. */
     static void build(Recipe r, Path rootfs, PrintStream log) throws IOException {
         String debootstrap = ensureInstalled(log);
-        List<String> cmd = new ArrayList<>(List.of(debootstrap, "--variant=" + r.variant()));
+        List<String> cmd = new ArrayList<>(List.of(debootstrap));
+        // "default" is debootstrap's own choice (required and important packages): no --variant.
+        if (!r.variant().equals("default")) cmd.add("--variant=" + r.variant());
         if (!r.packages().isEmpty()) cmd.add("--include=" + String.join(",", r.packages()));
         cmd.addAll(List.of(r.suite(), rootfs.toString(), r.mirror()));
         log.println("sandkasten: " + String.join(" ", cmd));

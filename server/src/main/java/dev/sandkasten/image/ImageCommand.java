@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
 public final class ImageCommand {
     static final String USAGE = """
             usage: sandkasten image list
-                   sandkasten image build  NAME [--packages P1,P2,...] [--suite SUITE] [--variant minbase|buildd|-]
+                   sandkasten image build  NAME [--packages P1,P2,...] [--suite SUITE] [--variant minbase|buildd|default]
                                                 [--mirror URL] [--description TEXT]
                    sandkasten image import NAME FILE [--description TEXT] [--max-size SIZE]
                    sandkasten image remove NAME
@@ -164,7 +164,7 @@ public final class ImageCommand {
     private static void validate(String action, Map<String, String> o) {
         if (o.containsKey("--packages")) packages(o.get("--packages"));
         check(o, "--suite", DebootstrapBuilder.SUITE, "a Debian suite such as bookworm");
-        check(o, "--variant", DebootstrapBuilder.VARIANT, "minbase, buildd, fakechroot or - (debootstrap's default)");
+        check(o, "--variant", DebootstrapBuilder.VARIANT, "minbase, buildd or default (debootstrap's own)");
         check(o, "--mirror", DebootstrapBuilder.MIRROR, "an http:// or https:// URL");
         if (o.containsKey("--max-size")) maxSize(o.get("--max-size"));
         String d = o.get("--description");
