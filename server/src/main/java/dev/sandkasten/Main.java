@@ -6,6 +6,7 @@ import dev.sandkasten.config.ConfigLoader;
 import dev.sandkasten.daemon.ApiKeys;
 import dev.sandkasten.daemon.Daemon;
 import dev.sandkasten.daemon.Doctor;
+import dev.sandkasten.image.ImageCommand;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -14,13 +15,14 @@ import java.util.Optional;
 /**
  * Command-line entry point: {@code sandkasten serve|doctor [--listen HOST:PORT] [--data-dir DIR]
  * [--config FILE]}. {@code serve} runs the daemon; {@code doctor} checks the host and the
- * configuration and exits.
+ * configuration and exits; {@code image ...} manages images ({@link ImageCommand}).
  */
 public final class Main {
     private static final String USAGE = """
             usage: sandkasten serve  [--listen HOST:PORT] [--data-dir DIR] [--config FILE]
                    sandkasten doctor [--listen HOST:PORT] [--data-dir DIR] [--config FILE]
                    sandkasten key    (a new tenant API key and the key_sha256 for the config's tenants list)
+                   sandkasten image list|build|import|remove ...   (sandkasten image --help)
               Every setting can also come from the config file (YAML) or a SANDKASTEN_* environment variable;
               see docs/configuration.md.""";
 
@@ -30,6 +32,10 @@ public final class Main {
         if (args.length == 1 && args[0].equals("key")) {
             ApiKeys.printNewTenantKey(System.out);
             return;
+        }
+        if (args.length > 0 && args[0].equals("image")) {
+            System.exit(ImageCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.getenv(), System.out,
+                    System.err));
         }
         Map<String, String> flags = new LinkedHashMap<>();
         Optional<Path> configFile = Optional.empty();

@@ -50,6 +50,7 @@ public final class HttpApi {
     private final FilesApi files;
     private final WorkspacesApi workspaces;
     private final OpenApi openApi = new OpenApi();
+    private final ImagesApi images;
 
     public HttpApi(Config config, SessionManager sessions, FileStore fileStore, TenantKeys keys) {
         this.config = config;
@@ -59,6 +60,7 @@ public final class HttpApi {
         this.streaming = new StreamingExec(config.heartbeat(), PROBE);
         this.files = new FilesApi(config, fileStore, "/v1/sessions/{id}", FilesApi.sessions(sessions));
         this.workspaces = new WorkspacesApi(config, sessions.workspaces(), fileStore);
+        this.images = new ImagesApi(sessions.images(), config.defaultImage());
     }
 
     public void routing(HttpRouting.Builder r) {
@@ -87,6 +89,7 @@ public final class HttpApi {
                 .delete("/v1/sessions/{id}/execs/{execId}", this::cancelExec);
         files.routing(routes);
         workspaces.routing(routes);
+        images.routing(routes);
         r.any((req, res) -> {
                     String path = req.path().path();
                     java.util.Set<String> allowed = routes.allowed(path);

@@ -6,10 +6,11 @@ import dev.sandkasten.cgroup.CgroupDriver;
 import dev.sandkasten.cgroup.CgroupLayout;
 import dev.sandkasten.config.Config;
 import dev.sandkasten.config.ConfigException;
+import dev.sandkasten.image.ImageCatalog;
+import dev.sandkasten.image.ImageStore;
 import dev.sandkasten.sandbox.ControlRoot;
 import dev.sandkasten.sandbox.FileTrees;
 import dev.sandkasten.sandbox.Image;
-import dev.sandkasten.sandbox.ImageCatalog;
 import dev.sandkasten.sandbox.RootfsLayout;
 import dev.sandkasten.files.FileStore;
 import dev.sandkasten.sandbox.FileHelper;
@@ -79,11 +80,14 @@ public final class Daemon implements AutoCloseable {
                 new ProcessLimits(config.openFilesLimit(), config.fileSizeLimitBytes(), config.tmpfsSizeBytes()),
                 config.egressDeny(), config.workspaceQuotaBytes());
         new RootfsLayout(settings).write();
-        ImageCatalog images = ImageCatalog.builtIn();
-        for (String name : images.names()) {
-            Image image = images.find(name).orElseThrow();
+        ImageStore store = ImageStore.in(config.dataDir());
+        store.prepare();
+        store.tidy();
+        store.reown(config.sandboxUid());
+        ImageCatalog images = ImageCatalog.withStore(store);
+        for (Image image : images.builtInImages()) {
             List<String> missing = ImageCatalog.missingPrograms(image);
-            if (!missing.isEmpty()) log.warn("image {} lacks {} on this host", name, missing);
+            if (!missing.isEmpty()) log.warn("image {} lacks {} on this host", image.name(), missing);
         }
         SandboxLauncher launcher = new SandboxLauncher(settings, cgroups, programs.bwrap(), programs.setpriv(),
                 programs.prlimit(), programs.slirp4netns());

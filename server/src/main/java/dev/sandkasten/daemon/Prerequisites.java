@@ -25,7 +25,7 @@ final class Prerequisites {
     static Programs ensure(boolean root, boolean egress) {
         List<String> missing = new ArrayList<>();
         if (find("bwrap").isEmpty()) missing.add("bubblewrap");
-        if (find("setpriv").isEmpty() || find("prlimit").isEmpty()) missing.add("util-linux");
+        if (find("setpriv").isEmpty() || find("prlimit").isEmpty() || find("unshare").isEmpty()) missing.add("util-linux");
         if (egress && find("slirp4netns").isEmpty()) missing.add("slirp4netns");
         if (egress && find("ip").isEmpty()) missing.add("iproute2");
         if (egress && find("nsenter").isEmpty() && !missing.contains("util-linux")) missing.add("util-linux");

@@ -22,7 +22,7 @@ import java.util.Map;
  */
 public final class RootfsLayout {
     /** Where the python image finds its {@code python} and {@code pip} aliases, inside the sandbox. */
-    static final String PYTHON_ALIASES = "/run/sandkasten-rt/python-bin";
+    public static final String PYTHON_ALIASES = "/run/sandkasten-rt/python-bin";
     /** Public, secret-free host files copied into the generated /etc (symlinks are copied as links). */
     private static final List<String> COPIED_FROM_HOST = List.of(
             "alternatives", "ssl/certs", "ssl/openssl.cnf", "ld.so.cache", "os-release",

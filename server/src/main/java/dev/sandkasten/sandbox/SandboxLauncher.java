@@ -4,11 +4,13 @@ import dev.sandkasten.cgroup.CgroupDriver;
 import dev.sandkasten.cgroup.SessionCgroup;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -78,6 +80,8 @@ public final class SandboxLauncher {
                             .mount(sessionDir.resolve("workspace.img"), workspace);
                 }
             }
+            Optional<Overlay> overlay = spec.image().rootfs().isPresent()
+                    ? Optional.of(prepareOverlay(spec, sessionDir)) : Optional.empty();
             cgroup = cgroups.create(spec.name(), spec.limits());
 
             List<String> fifos = new ArrayList<>();
@@ -90,7 +94,17 @@ public final class SandboxLauncher {
             for (String f : fifos) script.append(' ').append(Shell.quote(f));
             script.append('\n');
             script.append("exec");
-            for (String arg : command(spec, controlDir, workspace)) script.append(' ').append(Shell.quote(arg));
+            if (overlay.isPresent()) {
+                // The image's overlay is mounted in a mount namespace of the sandbox's own, so it
+                // is gone when the sandbox's last process is, and no host mount is ever left behind.
+                script.append(" unshare --mount --propagation private -- /bin/sh -c ")
+                        .append(Shell.quote("mount -t overlay sandkasten -o " + overlay.get().options() + " "
+                                + Shell.quote(overlay.get().root().toString()) + " && exec \"$@\""))
+                        .append(" sk-overlay");
+            }
+            for (String arg : command(spec, controlDir, workspace, overlay.map(Overlay::root))) {
+                script.append(' ').append(Shell.quote(arg));
+            }
             if (settings.seccomp() != SeccompProfile.NONE) {
                 script.append(' ').append(SECCOMP_FD).append('<').append(Shell.quote(settings.seccompFilter().toString()));
             }
@@ -194,8 +208,16 @@ public final class SandboxLauncher {
         }
     }
 
-    private List<String> command(SandboxSpec spec, Path controlDir, Path workspace) {
-        int inner = SandboxSettings.INNER_UID;
+    /**
+     * @param overlayRoot where the image's overlay is mounted (in the sandbox's mount namespace),
+     *     for a built or imported image; empty for a built-in one
+     */
+    private List<String> command(SandboxSpec spec, Path controlDir, Path workspace, Optional<Path> overlayRoot) {
+        // A built-in image's files are the host's (owned by host root): the session is an
+        // ordinary user. A stored image's files belong to the sandbox uid, and the session is root
+        // of its user namespace over them (same host uid, no capabilities), as the image's
+        // software (apt, dpkg, most Docker images) expects.
+        int inner = overlayRoot.isPresent() ? 0 : SandboxSettings.INNER_UID;
         ProcessLimits limits = settings.processLimits();
         String tmpfsSize = Long.toString(limits.tmpfsBytes());
         List<String> c = new ArrayList<>(List.of(
@@ -206,37 +228,47 @@ public final class SandboxLauncher {
                 bwrap,
                 "--unshare-all", "--unshare-user", "--uid", Integer.toString(inner), "--gid", Integer.toString(inner),
                 "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-                "--hostname", settings.hostname(),
-                "--ro-bind", "/usr", "/usr"));
-        for (String dir : List.of("bin", "lib", "lib32", "lib64", "libx32", "sbin")) {
-            Path host = Path.of("/" + dir);
-            if (Files.isSymbolicLink(host)) {
-                c.addAll(List.of("--symlink", "usr/" + dir, "/" + dir));
-            } else if (Files.isDirectory(host)) {
-                c.addAll(List.of("--ro-bind", host.toString(), "/" + dir));
+                "--hostname", settings.hostname()));
+        if (overlayRoot.isPresent()) {
+            c.addAll(List.of("--bind", overlayRoot.get().toString(), "/"));
+        } else {
+            c.addAll(List.of("--ro-bind", "/usr", "/usr"));
+            for (String dir : List.of("bin", "lib", "lib32", "lib64", "libx32", "sbin")) {
+                Path host = Path.of("/" + dir);
+                if (Files.isSymbolicLink(host)) {
+                    c.addAll(List.of("--symlink", "usr/" + dir, "/" + dir));
+                } else if (Files.isDirectory(host)) {
+                    c.addAll(List.of("--ro-bind", host.toString(), "/" + dir));
+                }
             }
         }
         if (settings.seccomp() != SeccompProfile.NONE) c.addAll(List.of("--seccomp", Integer.toString(SECCOMP_FD)));
+        if (overlayRoot.isEmpty()) c.addAll(List.of("--ro-bind", settings.etcDir().toString(), "/etc"));
         c.addAll(List.of(
-                "--ro-bind", settings.etcDir().toString(), "/etc",
                 "--proc", "/proc",
                 "--dev", "/dev",
                 "--size", tmpfsSize, "--tmpfs", "/dev/shm",
-                "--size", tmpfsSize, "--tmpfs", "/tmp",
-                // A writable /var for logs and caches, as programs expect; memory, so it counts
-                // against the session's limit and vanishes with it.
-                "--size", tmpfsSize, "--tmpfs", "/var",
-                "--dir", "/var/tmp",
-                "--dir", "/var/log",
-                "--dir", "/var/cache",
+                "--size", tmpfsSize, "--tmpfs", "/tmp"));
+        if (overlayRoot.isEmpty()) {
+            c.addAll(List.of(
+                    // A writable /var for logs and caches, as programs expect; memory, so it counts
+                    // against the session's limit and vanishes with it. (A stored image's /var is
+                    // in its overlay, where apt and dpkg keep their state.)
+                    "--size", tmpfsSize, "--tmpfs", "/var",
+                    "--dir", "/var/tmp",
+                    "--dir", "/var/log",
+                    "--dir", "/var/cache"));
+        }
+        c.addAll(List.of(
                 "--tmpfs", "/run",
                 "--ro-bind", controlDir.toString(), Sandbox.INNER_CONTROL_DIR,
                 "--ro-bind", settings.runtimeDir().toString(), "/run/sandkasten-rt",
-                "--bind", workspace.toString(), "/workspace",
-                "--remount-ro", "/",
-                "--chdir", "/workspace",
-                "--clearenv"));
-        if (spec.network() == NetworkMode.EGRESS) {
+                "--bind", workspace.toString(), "/workspace"));
+        if (overlayRoot.isEmpty()) c.addAll(List.of("--remount-ro", "/"));
+        // The image's working directory is created if it lacks it, as Docker does.
+        if (spec.image().workingDir().isPresent()) c.addAll(List.of("--dir", spec.image().startDir()));
+        c.addAll(List.of("--chdir", spec.image().startDir(), "--clearenv"));
+        if (spec.network() == NetworkMode.EGRESS && overlayRoot.isEmpty()) {
             // slirp4netns answers DNS at 10.0.2.3, forwarding to the host's resolver.
             c.addAll(List.of("--ro-bind", settings.egressResolvConf().toString(), "/etc/resolv.conf"));
         }
@@ -253,8 +285,9 @@ public final class SandboxLauncher {
         for (String dir : spec.image().extraPath()) path.append(':').append(dir);
         env.put("PATH", path.toString());
         env.put("HOME", "/workspace");
-        env.put("USER", "sandbox");
-        env.put("LOGNAME", "sandbox");
+        String user = spec.image().rootfs().isPresent() ? "root" : "sandbox";
+        env.put("USER", user);
+        env.put("LOGNAME", user);
         env.put("SHELL", "/bin/bash");
         env.put("LANG", "C.UTF-8");
         env.put("TERM", "dumb");
@@ -262,8 +295,60 @@ public final class SandboxLauncher {
         // Streaming is the point: make Python write through instead of holding output in a block buffer.
         env.put("PYTHONUNBUFFERED", "1");
         env.put("PIP_DISABLE_PIP_VERSION_CHECK", "1");
+        // The image's own environment (its PATH included) over the defaults; the session's over both.
+        env.putAll(spec.image().env());
         env.putAll(spec.env());
         return env;
+    }
+
+    /** Host paths of a session's overlay: mount point and the mount's option string. */
+    private record Overlay(Path root, String options) {}
+
+    /**
+     * Creates the session's copy-on-write layer over a stored image: {@code upper} (the
+     * session's changes, owned by the sandbox uid like the image's files, with the image root's
+     * mode, since the overlay's root directory shows the upper directory's), overlayfs's
+     * {@code work} directory and the mount point {@code root}, all in the session's directory,
+     * which goes with the session. The sandbox's own {@code /etc/hosts}, {@code hostname} and
+     * {@code resolv.conf} are written into the upper layer, so they hide the image's (which may
+     * be symlinks elsewhere) without any bind mount on a path the image controls.
+     */
+    private Overlay prepareOverlay(SandboxSpec spec, Path sessionDir) throws IOException {
+        Path lower = spec.image().rootfs().orElseThrow();
+        Path upper = sessionDir.resolve("upper");
+        Path work = sessionDir.resolve("work");
+        Path root = sessionDir.resolve("root");
+        for (Path p : List.of(lower, upper, work, root)) {
+            // overlayfs's option string separates with ',' and ':' and escapes with '\'.
+            if (p.toString().matches(".*[,:\\\\\\s].*")) {
+                throw new IOException("the data directory's path must not contain ',', ':', '\\' or spaces for image sessions: " + p);
+            }
+        }
+        int uid = settings.hostUid();
+        Files.createDirectory(upper);
+        Files.setPosixFilePermissions(upper, Files.getPosixFilePermissions(lower, LinkOption.NOFOLLOW_LINKS));
+        Files.createDirectory(work);
+        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx------"));
+        Files.createDirectory(root);
+        Path lowerEtc = lower.resolve("etc");
+        if (Files.isDirectory(lowerEtc, LinkOption.NOFOLLOW_LINKS)) {
+            Path etc = upper.resolve("etc");
+            Files.createDirectory(etc);
+            Files.setPosixFilePermissions(etc, Files.getPosixFilePermissions(lowerEtc, LinkOption.NOFOLLOW_LINKS));
+            Path resolv = spec.network() == NetworkMode.EGRESS ? settings.egressResolvConf() : settings.etcDir().resolve("resolv.conf");
+            Files.copy(resolv, etc.resolve("resolv.conf"));
+            for (String f : List.of("hosts", "hostname")) Files.copy(settings.etcDir().resolve(f), etc.resolve(f));
+            for (String f : List.of("resolv.conf", "hosts", "hostname")) own(etc.resolve(f), uid);
+            own(etc, uid);
+        }
+        own(upper, uid);
+        String options = "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work + ",nodev,nosuid";
+        return new Overlay(root, options);
+    }
+
+    private static void own(Path p, int uid) throws IOException {
+        Files.setAttribute(p, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(p, "unix:gid", uid, LinkOption.NOFOLLOW_LINKS);
     }
 
     /** Creates FIFOs in a sandbox's control directory (root-owned, so the sandbox cannot swap them). */

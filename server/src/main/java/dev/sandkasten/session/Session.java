@@ -35,6 +35,8 @@ public final class Session {
     private volatile Instant lastActivity;
     private volatile Instant expiresAt;
     private volatile String cwd = "/workspace";
+    /** Where the shell starts, and where a replaced shell is again: the image's working directory. */
+    private volatile String startDir = "/workspace";
     private volatile String workspaceId;
 
     Session(String id, String tenant, String image, Duration ttl, Map<String, String> labels, SessionShell shell,
@@ -57,6 +59,11 @@ public final class Session {
 
     void workspaceId(String id) {
         workspaceId = id;
+    }
+
+    void startDir(String dir) {
+        startDir = dir;
+        cwd = dir;
     }
 
     public String id() {
@@ -111,7 +118,7 @@ public final class Session {
             active.remove(exec.id());
             forgetOldExecs();
             if (outcome instanceof ExecOutcome.Completed c) cwd = c.cwd();
-            else if (outcome != null && outcome.stateLost()) cwd = "/workspace";
+            else if (outcome != null && outcome.stateLost()) cwd = startDir;
             touch();
         });
         return exec;

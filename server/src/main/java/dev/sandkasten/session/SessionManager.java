@@ -9,8 +9,8 @@ import dev.sandkasten.exec.ExecSignal;
 import dev.sandkasten.exec.ExecRequest;
 import dev.sandkasten.exec.SessionShell;
 import dev.sandkasten.sandbox.FileTrees;
+import dev.sandkasten.image.ImageCatalog;
 import dev.sandkasten.sandbox.Image;
-import dev.sandkasten.sandbox.ImageCatalog;
 import dev.sandkasten.sandbox.NetworkMode;
 import dev.sandkasten.sandbox.QuotaDisk;
 import dev.sandkasten.sandbox.SandboxLauncher;
@@ -66,6 +66,8 @@ public final class SessionManager implements AutoCloseable {
     private final TenantQuotas quotas = new TenantQuotas();
     /** Sandboxes started ahead of need; null when {@code warm_pool_size} is 0. */
     private final WarmPool pool;
+    /** The image each live session runs on, held until the session has ended. */
+    private final Map<String, ImageCatalog.Lease> imageLeases = new ConcurrentHashMap<>();
 
     public SessionManager(Config config, ImageCatalog images, SandboxLauncher launcher, Path sessionsDir) {
         this.workspaces = new WorkspaceStores(sessionsDir.getParent(), config.sandboxUid(),
@@ -78,18 +80,22 @@ public final class SessionManager implements AutoCloseable {
         this.ioThreads = Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("sk-io-", 0).factory());
         this.shellOptions = new SessionShell.Options(config.outputWindowBytes(), config.execLogMaxBytes(), config.killGrace());
         this.reaper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("sk-reaper").factory());
+        // Only built-in images are pooled: a pooled sandbox holds no lease, and a stored image
+        // must not be removed under one.
+        Map<String, Image> builtIn = new java.util.HashMap<>();
+        for (Image i : images.builtInImages()) builtIn.put(i.name(), i);
         for (String name : config.warmPoolImages()) {
-            if (images.find(name).isEmpty()) {
-                throw new IllegalStateException("warm_pool_images names the unknown image '" + name + "'; available: "
-                        + String.join(", ", images.names()));
+            if (!builtIn.containsKey(name)) {
+                throw new IllegalStateException("warm_pool_images names '" + name + "', which is not a built-in image ("
+                        + String.join(", ", builtIn.keySet()) + ")");
             }
         }
         recoverLost(); // before the pool starts sandboxes in the same directory
         this.pool = config.warmPoolSize() == 0 ? null : new WarmPool(config.warmPoolImages(), config.warmPoolSize(),
                 name -> {
                     String id = newId();
-                    return new WarmPool.Warm(id, startShell(id, images.find(name).orElseThrow(), Map.of(),
-                            NetworkMode.NONE, Optional.empty()));
+                    return new WarmPool.Warm(id, startShell(id, builtIn.get(name), Map.of(), NetworkMode.NONE,
+                            Optional.empty()));
                 },
                 w -> {
                     w.shell().close();
@@ -102,8 +108,6 @@ public final class SessionManager implements AutoCloseable {
     /** Starts a session owned by {@code tenant}; throws QUOTA beyond the tenant's or UNAVAILABLE beyond the daemon's limit. */
     public Session create(Tenant tenant, SessionSpec spec) {
         String imageName = spec.image().orElse(config.defaultImage());
-        Image image = images.find(imageName).orElseThrow(() -> new SessionException(SessionException.Reason.INVALID,
-                "unknown image '" + imageName + "'; available: " + String.join(", ", images.names())));
         Duration ttl = spec.ttl().orElse(config.sessionTtl());
         if (ttl.compareTo(config.sessionMaxTtl()) > 0) {
             throw new SessionException(SessionException.Reason.INVALID,
@@ -118,8 +122,22 @@ public final class SessionManager implements AutoCloseable {
             throw new SessionException(SessionException.Reason.INVALID, "workspace_id must be 1 to 64 characters of "
                     + "letters, digits, '_', '-' and '.', starting with a letter or digit");
         }
-        quotas.acquireSession(tenant);
+        ImageCatalog.Lease lease;
+        try {
+            lease = images.acquire(imageName).orElseThrow(() -> new SessionException(SessionException.Reason.INVALID,
+                    "unknown image '" + imageName + "'; available: " + String.join(", ", images.names())));
+        } catch (ImageCatalog.UnusableImageException e) {
+            throw new SessionException(SessionException.Reason.INVALID, e.getMessage());
+        }
+        Image image = lease.image();
+        try {
+            quotas.acquireSession(tenant);
+        } catch (RuntimeException e) {
+            lease.close();
+            throw e;
+        }
         if (!slots.tryAcquire()) {
+            lease.close();
             quotas.releaseSession(tenant.name());
             throw new SessionException(SessionException.Reason.UNAVAILABLE,
                     "the daemon is at its session limit (" + config.maxSessions() + "); destroy a session or retry later");
@@ -136,6 +154,9 @@ public final class SessionManager implements AutoCloseable {
                     : startShell(id, image, spec.env(), network, workspace);
             Session session = new Session(id, tenant.name(), image.name(), ttl, spec.labels(), shell, config.execHistory());
             session.workspaceId(spec.workspaceId().orElse(null));
+            session.startDir(image.startDir());
+            imageLeases.put(id, lease);
+            live.put(id, session);
             // Off the answer's path: a file write on the data directory's file system can stall
             // behind its journal, and the record only matters after a crash.
             SessionView record = session.view();
@@ -148,11 +169,12 @@ public final class SessionManager implements AutoCloseable {
                     log.warn("could not write the record of session {}; after a restart it will be unknown: {}", id, e.toString());
                 }
             });
-            live.put(id, session);
             shell.lost().thenRun(() -> onLost(session));
             return session;
         } catch (RuntimeException e) {
             warm.ifPresent(w -> w.shell().close());
+            imageLeases.remove(id);
+            lease.close();
             if (workspace.isPresent()) store.release(spec.workspaceId().get());
             slots.release();
             quotas.releaseSession(tenant.name());
@@ -173,7 +195,12 @@ public final class SessionManager implements AutoCloseable {
         session.status(SessionStatus.LOST);
         log.warn("session {} lost its sandbox", session.id());
         // Free the processes and cgroups now; the entry stays (status lost) until destroyed or expired.
-        ioThreads.execute(() -> session.shell().close());
+        ioThreads.execute(() -> {
+            session.shell().close();
+            // Its sandbox is gone: the image may be removed (the session's own layer goes with the session).
+            ImageCatalog.Lease lease = imageLeases.get(session.id());
+            if (lease != null) lease.close();
+        });
     }
 
     private static String newId() {
@@ -216,6 +243,11 @@ public final class SessionManager implements AutoCloseable {
     /** The data directory the sessions and workspaces live in. */
     public Path dataDir() {
         return sessionsDir.getParent();
+    }
+
+    /** The images sessions can start from, for the image routes. */
+    public ImageCatalog images() {
+        return images;
     }
 
     /** The persistent workspaces of every tenant, for the workspace routes. */
@@ -373,6 +405,9 @@ public final class SessionManager implements AutoCloseable {
         }
         s.closeExecs();
         deleteDir(sessionsDir.resolve(s.id()));
+        // Released only now: the image may be removed once no sandbox can be using it.
+        ImageCatalog.Lease lease = imageLeases.remove(s.id());
+        if (lease != null) lease.close();
         if (s.workspaceId() != null) workspaces.of(s.tenant()).release(s.workspaceId());
         slots.release();
         quotas.releaseSession(s.tenant());

@@ -35,6 +35,17 @@ class ResourceLeakIT {
      * the daemon's cgroups, the daemon's cgroups, and its session and control directories.
      */
     private static Counts count() throws IOException {
+        // Cgroups of the warm pool's sandboxes come and go while the tree is walked: try again.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return countOnce();
+            } catch (java.io.UncheckedIOException | java.nio.file.NoSuchFileException e) {
+                if (attempt == 5) throw e;
+            }
+        }
+    }
+
+    private static Counts countOnce() throws IOException {
         Path dataDir = TestDaemon.sharedDataDir();
         String cgroupName = Daemon.cgroupName(dataDir);
         Set<Long> processes = new HashSet<>();

@@ -28,7 +28,9 @@ class WarmPoolIT {
             await().atMost(Duration.ofSeconds(30)).until(() -> d.sessions().warmReady() == 2);
             Set<String> ids = new HashSet<>();
             for (int round = 0; round < 3; round++) {
-                FileTime before = FileTime.fromMillis(System.currentTimeMillis());
+                // File times come from a coarse clock: leave a margin on both sides of "before".
+                Thread.sleep(300);
+                FileTime before = FileTime.fromMillis(System.currentTimeMillis() - 100);
                 JsonNode s = c.request("POST", "/v1/sessions", Map.of("labels", Map.of("round", "r" + round))).body();
                 String id = s.get("id").asText();
                 assertThat(ids.add(id)).isTrue();
@@ -44,7 +46,7 @@ class WarmPoolIT {
                 await().atMost(Duration.ofSeconds(30)).until(() -> d.sessions().warmReady() == 2);
             }
             // A request with an env of its own is started cold, with that env.
-            FileTime before = FileTime.fromMillis(System.currentTimeMillis());
+            FileTime before = FileTime.fromMillis(System.currentTimeMillis() - 100);
             String cold = c.request("POST", "/v1/sessions", Map.of("env", Map.of("MARK", "mine"))).body().get("id").asText();
             assertThat(Files.getLastModifiedTime(data.resolve("sessions").resolve(cold).resolve("workspace")))
                     .isGreaterThanOrEqualTo(before);

@@ -39,9 +39,10 @@ class WorkspaceQuotaIT {
                     .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[20 << 20])).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(put.statusCode()).isEqualTo(413);
             assertThat(put.body()).contains("workspace is full");
-            assertThat(mountsBelow(data)).hasSize(1);
+            Path sessionDir = data.resolve("sessions").resolve(s);
+            assertThat(mountsBelow(sessionDir)).hasSize(1);
             c.destroy(s);
-            assertThat(mountsBelow(data)).isEmpty();
+            assertThat(mountsBelow(sessionDir)).isEmpty();
 
             // A persistent workspace keeps its files (and its size) across sessions.
             String w1 = c.request("POST", "/v1/sessions", Map.of("workspace_id", "q")).body().get("id").asText();
@@ -52,11 +53,12 @@ class WorkspaceQuotaIT {
                     .startsWith("kept\n");
             c.destroy(w2);
             assertThat(c.request("DELETE", "/v1/workspaces/q", null).status()).isEqualTo(200);
-            assertThat(mountsBelow(data)).isEmpty();
+            assertThat(mountsBelow(data.resolve("workspaces"))).isEmpty();
             assertThat(data.resolve("workspaces/q")).doesNotExist();
             c.request("POST", "/v1/workspaces/r/fs/write", Map.of("path", "x", "text", "y"));
-            assertThat(mountsBelow(data)).hasSize(1);
+            assertThat(mountsBelow(data.resolve("workspaces"))).hasSize(1);
         }
+        // Workspaces, and the sandboxes of the warm pool (which have quotas too), are unmounted at stop.
         assertThat(mountsBelow(data)).isEmpty();
     }
 
