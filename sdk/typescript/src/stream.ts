@@ -114,6 +114,9 @@ export interface StreamPlan {
 export class ExecStream implements AsyncIterable<ExecChunk> {
   readonly #state: StreamState;
   readonly #chunks: AsyncGenerator<ExecChunk, void, undefined>;
+  /** The first `next()`, when {@link start} asked for it before the consumer did. */
+  #first: Promise<IteratorResult<ExecChunk, void>> | null = null;
+  #iterating = false;
 
   /** @internal Use `Session.execStream` or `Session.attach`. */
   constructor(http: Http, sessionPath: string, execId: string | null, plan: StreamPlan) {
@@ -121,24 +124,54 @@ export class ExecStream implements AsyncIterable<ExecChunk> {
     this.#chunks = run(this.#state, plan);
   }
 
-  /** The daemon's id for the command: for `execStream`, known once the stream has started (after the first `next()`). */
+  /** The daemon's id for the command: for `execStream`, known once the stream has started (see {@link start}). */
   get execId(): string | null {
+    return this.#state.execId;
+  }
+
+  /**
+   * Sends the request, if iterating has not done so yet, and resolves with the command's exec
+   * id as soon as the daemon has taken the command, before any output: to write to its input,
+   * say. Chunks are not consumed; iterate as usual.
+   *
+   * @example
+   * const stream = session.execStream('read -r name; echo "hi $name"', { stdin: true });
+   * await session.writeStdin(await stream.start(), 'Ada\n');
+   * for await (const chunk of stream) process.stdout.write(chunk.output); // hi Ada
+   * @throws what the first `next()` throws, when the stream fails before the command is known
+   */
+  async start(): Promise<string> {
+    if (this.#state.execId === null) {
+      // Once the consumer iterates, its own next() drives the stream; another would take a chunk.
+      if (!this.#iterating) this.#first ??= this.#chunks.next();
+      await Promise.race([this.#state.known, this.#state.ended, ...(this.#first ? [this.#first] : [])]);
+      // A stream that failed first: its own error says why.
+      if (this.#state.execId === null && this.#first !== null) await this.#first;
+    }
+    if (this.#state.execId === null) throw new StreamError('the stream ended before the daemon named the command');
     return this.#state.execId;
   }
 
   /** The next chunk; see {@link ExecChunk}. */
   next(): Promise<IteratorResult<ExecChunk, void>> {
+    this.#iterating = true;
+    const first = this.#first;
+    if (first !== null) {
+      this.#first = null;
+      return first;
+    }
     return this.#chunks.next();
   }
 
   /** Closes the stream; for `execStream`, if the command is still running, cancels it on the daemon. Called by `break`. */
   async return(): Promise<IteratorResult<ExecChunk, void>> {
+    this.#first = null;
     return this.#chunks.return(undefined);
   }
 
   /** Closes the stream like {@link return}. */
   async close(): Promise<void> {
-    await this.#chunks.return(undefined);
+    await this.return();
   }
 
   /**
@@ -160,13 +193,38 @@ export class ExecStream implements AsyncIterable<ExecChunk> {
 /** What one stream knows about its command; shared by the generator and its {@link ExecStream}. */
 class StreamState {
   finished = false;
+  /** Resolves once the command's exec id is known. */
+  readonly known: Promise<void>;
+  /** Resolves once the stream has ended, however it ended. */
+  readonly ended: Promise<void>;
+  #execId: string | null = null;
+  #resolveKnown!: () => void;
+  #resolveEnded!: () => void;
   private cancelling: Promise<void> | null = null;
 
   constructor(
     readonly http: Http,
     readonly sessionPath: string,
-    public execId: string | null,
-  ) {}
+    execId: string | null,
+  ) {
+    this.known = new Promise((resolve) => (this.#resolveKnown = resolve));
+    this.ended = new Promise((resolve) => (this.#resolveEnded = resolve));
+    this.execId = execId;
+  }
+
+  /** Called when the stream ends. */
+  end(): void {
+    this.#resolveEnded();
+  }
+
+  get execId(): string | null {
+    return this.#execId;
+  }
+
+  set execId(id: string | null) {
+    this.#execId = id;
+    if (id !== null) this.#resolveKnown();
+  }
 
   /** Cancels the command; false if it is not queued or running. */
   async cancel(execId: string, timeoutMs?: number): Promise<boolean> {
@@ -215,20 +273,19 @@ interface Progress {
 
 async function* run(state: StreamState, plan: StreamPlan): AsyncGenerator<ExecChunk, void, undefined> {
   const { signal } = plan;
-  signal?.throwIfAborted();
-
   let controller = new AbortController();
   // Cancels on the daemon at once, even if the consumer never calls next() again.
   const onAbort = (): void => {
     controller.abort(signal?.reason);
     if (plan.owner) void state.cancelQuietly();
   };
-  signal?.addEventListener('abort', onAbort, { once: true });
   const progress: Progress = { lastId: null, resumable: true, received: false, tail: new Tail(TIMEOUT_OUTPUT_KEEP) };
   progress.tail.dropped = plan.partial;
   const consequence = plan.owner ? '; the command was cancelled' : '';
 
   try {
+    signal?.throwIfAborted();
+    signal?.addEventListener('abort', onAbort, { once: true });
     let response = await plan.open({ first: true, after: null, execId: state.execId, controller, signal });
     let failures = 0;
     for (;;) {
@@ -283,6 +340,7 @@ async function* run(state: StreamState, plan: StreamPlan): AsyncGenerator<ExecCh
     // Drops the connection; after a normal end this is a no-op.
     controller.abort();
     if (plan.owner) await state.cancelQuietly();
+    state.end();
   }
 }
 

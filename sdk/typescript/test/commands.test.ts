@@ -195,6 +195,24 @@ describe('stdin', () => {
     expect(late).toMatchObject({ status: 409, code: 'STDIN_CLOSED' });
   });
 
+  it('start() names a streaming command before any output, to feed it', async () => {
+    const stream = session.execStream('read -r name; echo "hi $name"', { stdin: true });
+    const execId = await stream.start();
+    expect(execId).toMatch(/^ex_/);
+    expect(stream.execId).toBe(execId);
+    expect(await stream.start()).toBe(execId);
+    await session.writeStdin(execId, 'Ada\n');
+    const { output, last } = await collect(stream);
+    expect(output).toBe('hi Ada\n');
+    expect(last).toMatchObject({ done: true, exitCode: 0, execId });
+
+    const gone = await client.createSession({ image: 'base' });
+    await gone.destroy();
+    const failing = gone.execStream('true');
+    await expect(failing.start()).rejects.toMatchObject({ status: 410 });
+    await expect(failing.next()).rejects.toMatchObject({ status: 410 });
+  });
+
   it('feeds a streaming command, named by its stream', async () => {
     const stream = session.execStream('echo ready; tr a-z A-Z', { stdin: true });
     expect(await readUntil(stream, 'ready\n')).toBe('ready\n');
@@ -229,18 +247,18 @@ describe('signals', () => {
     expect((await s.exec('echo ok')).output).toBe('ok\n');
   });
 
-  it('a background command gets signals through its handle; an ended one is ConflictError', async () => {
+  it('SIGINT through a background handle ends python; an ended command is ConflictError', async () => {
     const s = pool.track(await client.createSession({ image: 'python' }));
     const job = await s.execBackground(`python3 -c 'import time; print("ready", flush=True); time.sleep(100)'`);
     // Signals reach processes only: wait until python runs.
     const watch = job.stream();
     await readUntil(watch, 'ready\n');
     await watch.close();
-    // SIGTERM, not SIGINT: the daemon currently starts background commands with SIGINT ignored,
-    // and python then ignores it too.
-    expect(await job.signal('term')).toBeGreaterThanOrEqual(1);
+    expect(await job.signal('int')).toBeGreaterThanOrEqual(1);
     const info = await job.wait({ signal: AbortSignal.timeout(10_000) });
-    expect(info).toMatchObject({ state: 'exited', exitCode: 143 });
+    expect(info).toMatchObject({ state: 'exited', exitCode: 130 });
+    expect((await collect(job.stream())).output).toContain('KeyboardInterrupt');
+    expect((await s.exec('echo ok')).output).toBe('ok\n');
     const error = await job.signal('SIGTERM').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConflictError);
     expect(error).toMatchObject({ code: 'EXEC_NOT_RUNNING' });
