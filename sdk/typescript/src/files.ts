@@ -13,7 +13,7 @@ export interface FileOptions {
   /**
    * Gives up after this many milliseconds; 0 waits as long as it takes. Default: the client's
    * `timeoutMs` for whole requests, and no limit for streamed uploads; a streamed download
-   * (`readStream`, `downloadFile`) waits this long for the answer to begin, then as long as the
+   * (`readStream`, `download`) waits this long for the answer to begin, then as long as the
    * transfer takes.
    */
   timeoutMs?: number;
@@ -84,9 +84,9 @@ export class Files {
    * Uploads the local file at `localPath` (Node only), streamed: never whole in memory.
    *
    * @example
-   * await session.files.uploadFile('dataset.csv', '/home/me/dataset.csv');
+   * await session.files.upload('dataset.csv', '/home/me/dataset.csv');
    */
-  async uploadFile(path: string, localPath: string, options: FileOptions = {}): Promise<WriteResult> {
+  async upload(path: string, localPath: string, options: FileOptions = {}): Promise<WriteResult> {
     checkPath(path);
     const fs = await nodeFs();
     const file = await fs.open(localPath, 'r');
@@ -106,7 +106,7 @@ export class Files {
   }
 
   /**
-   * Reads a file whole into memory. For large files use {@link readStream} or {@link downloadFile}.
+   * Reads a file whole into memory. For large files use {@link readStream} or {@link download}.
    *
    * @throws {NotFoundError} there is no such file (code `NOT_FOUND`)
    * @throws {BadRequestError} the path is a directory, or outside `/workspace`
@@ -176,19 +176,34 @@ export class Files {
   }
 
   /**
-   * Downloads a file to `localPath` (Node only), streamed: never whole in memory. Resolves to
-   * the number of bytes written. On failure the partial local file is removed.
+   * Downloads a file, streamed: never whole in memory. `destination` is a local path (Node
+   * only; on failure the partial file is removed) or a `WritableStream` (closed at the end).
+   * Resolves to the number of bytes written.
    *
    * @example
-   * const bytes = await session.files.downloadFile('out/model.bin', '/tmp/model.bin');
+   * const bytes = await session.files.download('out/model.bin', '/tmp/model.bin');
    */
-  async downloadFile(path: string, localPath: string, options: FileOptions = {}): Promise<number> {
+  async download(path: string, destination: string | WritableStream<Uint8Array>, options: FileOptions = {}): Promise<number> {
+    if (typeof destination !== 'string') {
+      if (typeof WritableStream === 'undefined' || !(destination instanceof WritableStream)) {
+        throw new TypeError('destination must be a local path or a WritableStream');
+      }
+      let total = 0;
+      const counter = new TransformStream<Uint8Array, Uint8Array>({
+        transform(piece, sink) {
+          total += piece.byteLength;
+          sink.enqueue(piece);
+        },
+      });
+      await (await this.readStream(path, options)).pipeThrough(counter).pipeTo(destination);
+      return total;
+    }
     const fs = await nodeFs();
     const stream = await this.readStream(path, options);
     let file: NodeFileHandle | undefined;
     let total = 0;
     try {
-      file = await fs.open(localPath, 'w');
+      file = await fs.open(destination, 'w');
       const reader = stream.getReader();
       for (;;) {
         const { done, value } = await reader.read();
@@ -206,7 +221,7 @@ export class Files {
       await stream.cancel().catch(() => undefined);
       if (file !== undefined) {
         await file.close().catch(() => undefined);
-        await fs.rm(localPath, { force: true }).catch(() => undefined);
+        await fs.rm(destination, { force: true }).catch(() => undefined);
       }
       throw e;
     }
@@ -325,8 +340,8 @@ async function nodeFs(): Promise<NodeFs> {
     return (await import(specifier)) as NodeFs;
   } catch (e) {
     throw new TypeError(
-      'uploadFile and downloadFile need Node.js (node:fs); elsewhere pass a stream or Blob to files.write() ' +
-        'and read with files.readStream()',
+      'upload() and download() to a local path need Node.js (node:fs); elsewhere pass a stream or Blob to ' +
+        'files.write() and download to a WritableStream',
       { cause: e },
     );
   }

@@ -114,7 +114,7 @@ export interface StreamPlan {
 export class ExecStream implements AsyncIterable<ExecChunk> {
   readonly #state: StreamState;
   readonly #chunks: AsyncGenerator<ExecChunk, void, undefined>;
-  /** The first `next()`, when {@link start} asked for it before the consumer did. */
+  /** The first `next()`, when {@link open} asked for it before the consumer did. */
   #first: Promise<IteratorResult<ExecChunk, void>> | null = null;
   #iterating = false;
 
@@ -124,7 +124,7 @@ export class ExecStream implements AsyncIterable<ExecChunk> {
     this.#chunks = run(this.#state, plan);
   }
 
-  /** The daemon's id for the command: for `execStream`, known once the stream has started (see {@link start}). */
+  /** The daemon's id for the command: for `execStream`, known once the stream has started (see {@link open}). */
   get execId(): string | null {
     return this.#state.execId;
   }
@@ -136,11 +136,11 @@ export class ExecStream implements AsyncIterable<ExecChunk> {
    *
    * @example
    * const stream = session.execStream('read -r name; echo "hi $name"', { stdin: true });
-   * await session.writeStdin(await stream.start(), 'Ada\n');
+   * await session.writeStdin(await stream.open(), 'Ada\n');
    * for await (const chunk of stream) process.stdout.write(chunk.output); // hi Ada
    * @throws what the first `next()` throws, when the stream fails before the command is known
    */
-  async start(): Promise<string> {
+  async open(): Promise<string> {
     if (this.#state.execId === null) {
       // Once the consumer iterates, its own next() drives the stream; another would take a chunk.
       if (!this.#iterating) this.#first ??= this.#chunks.next();

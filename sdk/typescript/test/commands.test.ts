@@ -195,12 +195,12 @@ describe('stdin', () => {
     expect(late).toMatchObject({ status: 409, code: 'STDIN_CLOSED' });
   });
 
-  it('start() names a streaming command before any output, to feed it', async () => {
+  it('open() names a streaming command before any output, to feed it', async () => {
     const stream = session.execStream('read -r name; echo "hi $name"', { stdin: true });
-    const execId = await stream.start();
+    const execId = await stream.open();
     expect(execId).toMatch(/^ex_/);
     expect(stream.execId).toBe(execId);
-    expect(await stream.start()).toBe(execId);
+    expect(await stream.open()).toBe(execId);
     await session.writeStdin(execId, 'Ada\n');
     const { output, last } = await collect(stream);
     expect(output).toBe('hi Ada\n');
@@ -209,7 +209,7 @@ describe('stdin', () => {
     const gone = await client.createSession({ image: 'base' });
     await gone.destroy();
     const failing = gone.execStream('true');
-    await expect(failing.start()).rejects.toMatchObject({ status: 410 });
+    await expect(failing.open()).rejects.toMatchObject({ status: 410 });
     await expect(failing.next()).rejects.toMatchObject({ status: 410 });
   });
 

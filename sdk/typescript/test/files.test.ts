@@ -64,16 +64,16 @@ describe('files', () => {
     const local = join(scratch, 'upload.bin');
     writeFileSync(local, randomBytes(32_000_000));
     const localHash = await sha256OfFile(local);
-    expect(await session.files.uploadFile('big/upload.bin', local)).toEqual({ path: '/workspace/big/upload.bin', size: 32_000_000 });
+    expect(await session.files.upload('big/upload.bin', local)).toEqual({ path: '/workspace/big/upload.bin', size: 32_000_000 });
     expect((await session.exec('sha256sum big/upload.bin')).output.split(' ')[0]).toBe(localHash);
 
     const copy = join(scratch, 'download.bin');
-    expect(await session.files.downloadFile('big/upload.bin', copy)).toBe(32_000_000);
+    expect(await session.files.download('big/upload.bin', copy)).toBe(32_000_000);
     expect(statSync(copy).size).toBe(32_000_000);
     expect(await sha256OfFile(copy)).toBe(localHash);
   });
 
-  it('writes from an async iterable and reads as a stream', async () => {
+  it('writes from an async iterable, reads as a stream and downloads to a WritableStream', async () => {
     async function* pieces() {
       for (let i = 0; i < 50; i++) yield new TextEncoder().encode(`piece ${i}\n`);
     }
@@ -88,6 +88,11 @@ describe('files', () => {
       text += new TextDecoder().decode(value, { stream: true });
     }
     expect(text).toBe(expected);
+
+    const pieces2: Uint8Array[] = [];
+    const sink = new WritableStream<Uint8Array>({ write: (piece) => void pieces2.push(piece) });
+    expect(await session.files.download('streamed.txt', sink)).toBe(expected.length);
+    expect(Buffer.concat(pieces2).toString()).toBe(expected);
   });
 
   it('lists, stats, makes and deletes directories', async () => {
