@@ -19,7 +19,7 @@ export interface FileOptions {
   timeoutMs?: number;
 }
 
-/** Local files are read and written in pieces of this size. */
+/** Local files are read in pieces of this size, and bodies in memory larger than it are streamed in such pieces. */
 const PIECE = 1 << 20;
 
 /**
@@ -91,7 +91,7 @@ export class Files {
     const fs = await nodeFs();
     const file = await fs.open(localPath, 'r');
     try {
-      const pieces = async function* (): AsyncGenerator<Uint8Array> {
+      const readPieces = async function* (): AsyncGenerator<Uint8Array> {
         for (;;) {
           const buffer = new Uint8Array(PIECE);
           const { bytesRead } = await file.read(buffer, 0, PIECE, null);
@@ -99,7 +99,7 @@ export class Files {
           yield buffer.subarray(0, bytesRead);
         }
       };
-      return await this.write(path, pieces(), options);
+      return await this.write(path, readPieces(), options);
     } finally {
       await file.close();
     }

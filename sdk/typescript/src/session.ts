@@ -22,8 +22,8 @@ export interface RequestOptions {
 }
 
 /**
- * A command of a session: its exec id, a background command's handle, or a stream (once it has
- * started, i.e. after its first chunk).
+ * A command of a session: its exec id, a background command's handle, or a stream whose exec id
+ * is known (after `await stream.open()` or its first chunk).
  */
 export type ExecRef = string | ExecHandle | ExecStream;
 

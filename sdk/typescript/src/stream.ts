@@ -100,8 +100,8 @@ export interface StreamPlan {
  * What {@link Session.execStream} and {@link Session.attach} return: an async iterator of the
  * command's chunks, which also knows the command's exec id and can cancel it.
  *
- * A connection that breaks mid-stream is resumed where it broke, so the consumer gets every
- * byte once and in order. Leaving a `for await` loop early (`break`, `return`, an exception)
+ * A connection that breaks mid-stream is resumed where it broke (unless `execStream` was given
+ * `detachGraceMs: 0`), so the consumer gets every byte once and in order. Leaving a `for await` loop early (`break`, `return`, an exception)
  * closes the stream; for `execStream` it also cancels the command on the daemon before the
  * loop statement completes (an attached stream only stops watching).
  *

@@ -83,8 +83,8 @@ export interface ExecStreamOptions extends ExecOptions {
   /** Largest payload of one chunk in bytes; the daemon's default is 16 KiB, its cap 1 MiB. */
   chunkSize?: number;
   /**
-   * Give the command an input to write to with `session.writeStdin(stream, ...)`; otherwise
-   * it reads from `/dev/null`.
+   * Give the command an input to write to with `session.writeStdin(await stream.open(), ...)`;
+   * otherwise it reads from `/dev/null`.
    */
   stdin?: boolean;
   /**
