@@ -164,7 +164,7 @@ export class Session {
    * const build = await session.execBackground('make > build.log 2>&1');
    * console.log((await session.exec('tail -n 3 build.log')).output); // runs beside it
    * const info = await build.wait();
-   * console.log(info.state, info.exitCode); // exited 0
+   * console.log(info.state, info.exitCode); // 'exited' and make's exit status
    */
   async execBackground(cmd: string, options: BackgroundExecOptions = {}): Promise<ExecHandle> {
     checkArguments(cmd, options);
