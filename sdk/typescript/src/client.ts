@@ -1,8 +1,9 @@
 import { SandkastenError } from './errors.js';
 import { Http, type FetchLike } from './http.js';
 import { Session, type RequestOptions } from './session.js';
-import type { CreateSessionOptions, SessionInfo } from './types.js';
-import { toSessionInfo } from './wire.js';
+import type { CreateSessionOptions, SessionInfo, WorkspaceInfo } from './types.js';
+import { toSessionInfo, toWorkspaceInfo } from './wire.js';
+import { checkWorkspaceId, Workspace } from './workspace.js';
 
 /**
  * Where the daemon listens when neither `baseUrl` nor `SANDKASTEN_URL` says otherwise. An IP
@@ -22,6 +23,12 @@ export interface SandboxClientOptions {
    * waits as long as its command may run. Default 120000.
    */
   timeoutMs?: number;
+  /**
+   * How long a streaming command outlives a broken connection, in milliseconds, so that
+   * `execStream` can resume where it broke; each call may set its own. `0` turns resuming off.
+   * Default 30000.
+   */
+  detachGraceMs?: number;
   /** A `fetch` to use instead of the global one (a proxy agent, instrumentation, ...). */
   fetch?: FetchLike;
 }
@@ -61,10 +68,14 @@ export class SandboxClient {
     }
     const timeoutMs = options.timeoutMs ?? 120_000;
     if (!(timeoutMs > 0)) throw new TypeError(`timeoutMs must be a positive number, got ${timeoutMs}`);
+    const detachGraceMs = options.detachGraceMs ?? 30_000;
+    if (!(Number.isSafeInteger(detachGraceMs) && detachGraceMs >= 0)) {
+      throw new TypeError(`detachGraceMs must be an integer >= 0, got ${detachGraceMs}`);
+    }
     this.baseUrl = baseUrl;
     // Looked up per call, and called unbound from any object, as browsers require of `fetch`.
     const fetchImpl: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-    this.#http = new Http(baseUrl, apiKey, fetchImpl, timeoutMs);
+    this.#http = new Http(baseUrl, apiKey, fetchImpl, timeoutMs, detachGraceMs);
   }
 
   /**
@@ -109,6 +120,37 @@ export class SandboxClient {
       );
     }
     return json.map((item) => toSessionInfo(item as Record<string, unknown>));
+  }
+
+  /**
+   * A persistent workspace by id, to use its files without a session. Nothing is sent: writing
+   * a file creates the workspace, as does a session created with `{ workspaceId }`.
+   *
+   * @throws {TypeError} the id is not 1 to 64 letters, digits, `_`, `-` and `.`, starting with a letter or digit
+   */
+  workspace(id: string): Workspace {
+    return new Workspace(this.#http, checkWorkspaceId(id));
+  }
+
+  /** The persistent workspaces, oldest first. */
+  async listWorkspaces(options: RequestOptions = {}): Promise<WorkspaceInfo[]> {
+    const json = await this.#http.json<Record<string, unknown>>('GET', '/v1/workspaces', options);
+    if (!Array.isArray(json.workspaces)) {
+      throw new SandkastenError(
+        `GET /v1/workspaces: the answer had no list of workspaces; check that baseUrl points at the Sandkasten daemon`,
+      );
+    }
+    return json.workspaces.map((item) => toWorkspaceInfo(item as Record<string, unknown>));
+  }
+
+  /**
+   * Deletes a workspace and all its files.
+   *
+   * @throws {NotFoundError} there is no such workspace
+   * @throws {ConflictError} a live session uses it
+   */
+  async deleteWorkspace(id: string, options: RequestOptions = {}): Promise<void> {
+    await this.workspace(id).delete(options);
   }
 }
 

@@ -85,7 +85,7 @@ export class AuthenticationError extends APIError {
     'generated key on its first start and stores it in <data dir>/api-key';
 }
 
-/** 404: no such session, exec or route. */
+/** 404: no such session, exec, file, workspace or route; `code` tells which (`SESSION_NOT_FOUND`, `EXEC_NOT_FOUND`, `NOT_FOUND`). */
 export class NotFoundError extends APIError {
   static {
     this.prototype.name = 'NotFoundError';
@@ -95,7 +95,10 @@ export class NotFoundError extends APIError {
     'client.createSession()';
 }
 
-/** 409: the request conflicts with the state of the session. */
+/**
+ * 409: the request conflicts with the state of the session, command or file: `code` tells which
+ * (`CONFLICT`, `STDIN_FULL`, `STDIN_CLOSED`, `NO_STDIN`, `EXEC_NOT_RUNNING`, `NO_PTY`).
+ */
 export class ConflictError extends APIError {
   static {
     this.prototype.name = 'ConflictError';
@@ -110,12 +113,12 @@ export class SessionGoneError extends APIError {
   static override readonly hint = 'Create a new session with client.createSession()';
 }
 
-/** 413: the request body (for example `cmd`, at most 1 MiB) is too large. */
+/** 413: the request is too large: a `cmd` or stdin write over 1 MiB, a file over the daemon's `max_file_bytes`. */
 export class PayloadTooLargeError extends APIError {
   static {
     this.prototype.name = 'PayloadTooLargeError';
   }
-  static override readonly hint = 'Send less in one request, e.g. write large inputs to a file in several commands';
+  static override readonly hint = 'Send less in one request; large inputs go best through session.files';
 }
 
 /** 500: a bug in the daemon; its log has the details. */
@@ -275,15 +278,29 @@ export function errorFromResponse(
   }
 
   const ErrorClass = STATUS_ERRORS[status] ?? APIError;
-  let hint: string | undefined;
-  if (ErrorClass === NotFoundError && code !== 'SESSION_NOT_FOUND') {
+  let hint: string | undefined = code === null ? undefined : CODE_HINTS[code];
+  if (hint === undefined && ErrorClass === NotFoundError && code !== 'SESSION_NOT_FOUND') {
+    // The daemon names a missing file or workspace itself; an unknown route means a wrong baseUrl.
     hint =
-      'Check that baseUrl points at the Sandkasten daemon (for example http://127.0.0.1:8080) and that the id is right';
-  } else if (ErrorClass === APIError && code === null) {
+      code === null || detail.startsWith('no route')
+        ? 'Check that baseUrl points at the Sandkasten daemon (for example http://127.0.0.1:8080) and that the id is right'
+        : '';
+  } else if (hint === undefined && ErrorClass === APIError && code === null) {
     hint = 'Check that baseUrl points at the Sandkasten daemon and not at another server';
   }
   return new ErrorClass(status, code, detail, hint === undefined ? { body } : { body, hint });
 }
+
+/** What to do about the daemon's codes that the class's hint does not cover. */
+const CODE_HINTS: Record<string, string> = {
+  EXEC_NOT_FOUND: 'Check the exec id; a session keeps its queued and running commands and its last 100 finished ones',
+  EXEC_FINISHED: 'The command has ended already; session.getExec(id) tells how',
+  EXEC_NOT_RUNNING: 'The command is not running (queued, or ended); session.getExec(id) tells its state',
+  NO_STDIN: 'Start the command with { stdin: true } to write to its input',
+  STDIN_CLOSED: 'The input was closed, or the command has ended',
+  STDIN_FULL: 'The command is not reading its input; write again once it reads',
+  NO_PTY: 'Start the command with { pty: true } to give it a terminal',
+};
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -4,11 +4,28 @@ import { toExecResult } from './wire.js';
 /** The subset of `fetch` this package calls. */
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
-/** Options of one JSON request. */
+/** Options of one request whose answer is JSON. */
 export interface JsonOptions {
+  /** A JSON body. */
   body?: unknown;
+  /** A raw body instead, sent as `application/octet-stream` (a ReadableStream is streamed). */
+  raw?: RawBody;
   signal?: AbortSignal | undefined;
   /** Give up after this long (default: the client's `timeoutMs`); 0 waits as long as it takes. */
+  timeoutMs?: number;
+}
+
+/** What a raw request body may be. */
+export type RawBody = string | Uint8Array | Blob | ReadableStream<Uint8Array>;
+
+/** Options of a request whose answer is read as a stream. */
+export interface StreamRequest {
+  /** A JSON body. */
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** The `Accept` header; default `text/event-stream`. */
+  accept?: string;
+  /** How long to wait for the answer's headers; default the client's `timeoutMs`, 0 for no limit. */
   timeoutMs?: number;
 }
 
@@ -20,6 +37,8 @@ export class Http {
     private readonly fetchImpl: FetchLike,
     /** The client's `timeoutMs`. */
     readonly timeoutMs: number,
+    /** The client's default `detachGraceMs` for streaming exec. */
+    readonly detachGraceMs: number,
   ) {}
 
   /** A request whose answer is JSON; the timeout covers the whole exchange. */
@@ -29,7 +48,7 @@ export class Http {
     let text: string;
     let status: number;
     try {
-      const response = await this.open(method, path, options.body, 'application/json', deadline.signal);
+      const response = await this.open(method, path, options, 'application/json', deadline.signal);
       status = response.status;
       text = await response.text();
     } catch (e) {
@@ -46,21 +65,51 @@ export class Http {
     }
   }
 
+  /** A request whose answer is read whole as bytes; the timeout covers the whole exchange. */
+  async bytes(method: string, path: string, options: JsonOptions = {}): Promise<Uint8Array> {
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const deadline = new Deadline(options.signal, timeoutMs);
+    try {
+      const response = await this.open(method, path, options, '*/*', deadline.signal);
+      return new Uint8Array(await response.arrayBuffer());
+    } catch (e) {
+      throw this.failure(e, method, path, options.signal, deadline.expired ? timeoutMs : 0);
+    } finally {
+      deadline.clear();
+    }
+  }
+
   /**
    * A request whose answer is a stream: resolves with the response once its headers are in
    * (within the client's timeout). `controller` aborts the request and later the body; the
-   * caller owns it.
+   * caller owns it. `signal` is the caller's, whose reason an abort rejects with.
    */
-  async stream(path: string, body: unknown, controller: AbortController, signal: AbortSignal | undefined): Promise<Response> {
+  async stream(
+    method: string,
+    path: string,
+    request: StreamRequest,
+    controller: AbortController,
+    signal: AbortSignal | undefined,
+  ): Promise<Response> {
+    const timeoutMs = request.timeoutMs ?? this.timeoutMs;
     let expired = false;
-    const timer = setTimeout(() => {
-      expired = true;
-      controller.abort();
-    }, this.timeoutMs);
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            expired = true;
+            controller.abort();
+          }, timeoutMs)
+        : undefined;
     try {
-      return await this.open('POST', path, body, 'text/event-stream', controller.signal);
+      return await this.open(
+        method,
+        path,
+        { body: request.body, headers: request.headers },
+        request.accept ?? 'text/event-stream',
+        controller.signal,
+      );
     } catch (e) {
-      throw this.failure(e, 'POST', path, signal, expired ? this.timeoutMs : 0);
+      throw this.failure(e, method, path, signal, expired ? timeoutMs : 0);
     } finally {
       clearTimeout(timer);
     }
@@ -70,17 +119,23 @@ export class Http {
   private async open(
     method: string,
     path: string,
-    body: unknown,
+    options: { body?: unknown; raw?: RawBody | undefined; headers?: Record<string, string> | undefined },
     accept: string,
     signal: AbortSignal | undefined,
   ): Promise<Response> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.apiKey}`, accept };
-    let payload: string | undefined;
-    if (body !== undefined) {
+    const headers: Record<string, string> = { ...options.headers, authorization: `Bearer ${this.apiKey}`, accept };
+    const init: RequestInit & { duplex?: 'half' } = { method, headers, signal };
+    if (options.raw !== undefined) {
+      headers['content-type'] = 'application/octet-stream';
+      // TypeScript refuses Uint8Array<ArrayBufferLike> as a BodyInit (it might view shared memory); fetch takes it.
+      init.body = options.raw as BodyInit;
+      // Required by fetch for a streamed request body: the answer comes after the whole body.
+      if (typeof ReadableStream !== 'undefined' && options.raw instanceof ReadableStream) init.duplex = 'half';
+    } else if (options.body !== undefined) {
       headers['content-type'] = 'application/json';
-      payload = JSON.stringify(body);
+      init.body = JSON.stringify(options.body);
     }
-    const response = await this.fetchImpl(this.baseUrl + path, { method, headers, body: payload, signal });
+    const response = await this.fetchImpl(this.baseUrl + path, init);
     if (!response.ok) {
       throw errorFromResponse(response.status, await response.text(), toExecResult);
     }
@@ -91,7 +146,7 @@ export class Http {
    * Turns what a request threw into this package's error. An abort by the caller's signal
    * keeps the signal's reason, as `fetch` itself does.
    */
-  private failure(e: unknown, method: string, path: string, signal: AbortSignal | undefined, expiredMs: number): unknown {
+  failure(e: unknown, method: string, path: string, signal: AbortSignal | undefined, expiredMs: number): unknown {
     if (signal?.aborted) return signal.reason;
     if (e instanceof SandkastenError) return e;
     const code = describe(e);
@@ -154,6 +209,25 @@ class Deadline {
     clearTimeout(this.timer);
     this.unlink?.();
   }
+}
+
+/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
+export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** The most specific text of a fetch failure: undici hides the socket error in `cause`. */

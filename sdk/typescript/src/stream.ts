@@ -1,10 +1,16 @@
 import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
 
-import { CommandCancelledError, CommandTimeoutError, StreamError } from './errors.js';
-import { describe, type Http } from './http.js';
-import type { ExecChunk, ExecStreamOptions } from './types.js';
+import {
+  APIError,
+  CommandCancelledError,
+  CommandTimeoutError,
+  NotFoundError,
+  SandkastenConnectionError,
+  StreamError,
+} from './errors.js';
+import { describe, sleep, type Http } from './http.js';
+import type { ExecChunk } from './types.js';
 import { createDecoder } from './utf8.js';
-import { execBody } from './wire.js';
 
 /** How much output a {@link CommandTimeoutError} from a stream keeps: the daemon's default `max_output_bytes`. */
 const TIMEOUT_OUTPUT_KEEP = 1 << 20;
@@ -55,12 +61,49 @@ export class EventFeed {
   }
 }
 
+/** How many times in a row a broken stream tries to reconnect before it gives up. */
+export const RESUME_ATTEMPTS = 6;
+
+/** Wait before reconnect attempt `n` (1-based): 50 ms, doubling, at most 2 s; about 3 s for all six. */
+function resumeDelay(n: number): number {
+  return Math.min(50 * 2 ** (n - 1), 2_000);
+}
+
+/** @internal What opening one connection of a stream needs to know. */
+export interface OpenRequest {
+  /** True for the very first connection only. */
+  first: boolean;
+  /** Id of the last event delivered to the consumer; null: none yet. */
+  after: number | null;
+  /** The command's id, once known. */
+  execId: string | null;
+  /** Aborts this connection; owned by the stream. */
+  controller: AbortController;
+  /** The caller's signal. */
+  signal: AbortSignal | undefined;
+}
+
+/** @internal How an {@link ExecStream} behaves; set by `Session.execStream` and `Session.attach`. */
+export interface StreamPlan {
+  /** Opens one connection: resolves with the response once its headers are in. */
+  open: (request: OpenRequest) => Promise<Response>;
+  /** Reconnect after a broken connection (the command outlives it). */
+  resume: boolean;
+  /** The stream owns the command: leaving it early cancels the command. */
+  owner: boolean;
+  /** The stream starts after the beginning of the output (so a timeout's `output` lacks the head). */
+  partial: boolean;
+  signal: AbortSignal | undefined;
+}
+
 /**
- * What {@link Session.execStream} returns: an async iterator of the command's chunks, which
- * also knows the command's exec id and can cancel it.
+ * What {@link Session.execStream} and {@link Session.attach} return: an async iterator of the
+ * command's chunks, which also knows the command's exec id and can cancel it.
  *
- * Leaving a `for await` loop early (`break`, `return`, an exception) closes the stream and
- * cancels the command on the daemon before the loop statement completes.
+ * A connection that breaks mid-stream is resumed where it broke (unless `execStream` was given
+ * `detachGraceMs: 0`), so the consumer gets every byte once and in order. Leaving a `for await` loop early (`break`, `return`, an exception)
+ * closes the stream; for `execStream` it also cancels the command on the daemon before the
+ * loop statement completes (an attached stream only stops watching).
  *
  * @example
  * const stream = session.execStream('tail -f app.log');
@@ -71,39 +114,64 @@ export class EventFeed {
 export class ExecStream implements AsyncIterable<ExecChunk> {
   readonly #state: StreamState;
   readonly #chunks: AsyncGenerator<ExecChunk, void, undefined>;
-  readonly #cancel: (execId: string) => Promise<boolean>;
+  /** The first `next()`, when {@link open} asked for it before the consumer did. */
+  #first: Promise<IteratorResult<ExecChunk, void>> | null = null;
+  #iterating = false;
 
-  /** @internal Use `Session.execStream`; `cancel` is the session's own. */
-  constructor(
-    http: Http,
-    sessionPath: string,
-    cmd: string,
-    options: ExecStreamOptions,
-    cancel: (execId: string) => Promise<boolean>,
-  ) {
-    this.#state = new StreamState(http, sessionPath);
-    this.#chunks = run(this.#state, cmd, options);
-    this.#cancel = cancel;
+  /** @internal Use `Session.execStream` or `Session.attach`. */
+  constructor(http: Http, sessionPath: string, execId: string | null, plan: StreamPlan) {
+    this.#state = new StreamState(http, sessionPath, execId);
+    this.#chunks = run(this.#state, plan);
   }
 
-  /** The daemon's id for the command, known once the stream has started (after the first `next()`). */
+  /** The daemon's id for the command: for `execStream`, known once the stream has started (see {@link open}). */
   get execId(): string | null {
+    return this.#state.execId;
+  }
+
+  /**
+   * Sends the request, if iterating has not done so yet, and resolves with the command's exec
+   * id as soon as the daemon has taken the command, before any output: to write to its input,
+   * say. Chunks are not consumed; iterate as usual.
+   *
+   * @example
+   * const stream = session.execStream('read -r name; echo "hi $name"', { stdin: true });
+   * await session.writeStdin(await stream.open(), 'Ada\n');
+   * for await (const chunk of stream) process.stdout.write(chunk.output); // hi Ada
+   * @throws what the first `next()` throws, when the stream fails before the command is known
+   */
+  async open(): Promise<string> {
+    if (this.#state.execId === null) {
+      // Once the consumer iterates, its own next() drives the stream; another would take a chunk.
+      if (!this.#iterating) this.#first ??= this.#chunks.next();
+      await Promise.race([this.#state.known, this.#state.ended, ...(this.#first ? [this.#first] : [])]);
+      // A stream that failed first: its own error says why.
+      if (this.#state.execId === null && this.#first !== null) await this.#first;
+    }
+    if (this.#state.execId === null) throw new StreamError('the stream ended before the daemon named the command');
     return this.#state.execId;
   }
 
   /** The next chunk; see {@link ExecChunk}. */
   next(): Promise<IteratorResult<ExecChunk, void>> {
+    this.#iterating = true;
+    const first = this.#first;
+    if (first !== null) {
+      this.#first = null;
+      return first;
+    }
     return this.#chunks.next();
   }
 
-  /** Closes the stream; if the command is still running, cancels it on the daemon. Called by `break`. */
+  /** Closes the stream; for `execStream`, if the command is still running, cancels it on the daemon. Called by `break`. */
   async return(): Promise<IteratorResult<ExecChunk, void>> {
+    this.#first = null;
     return this.#chunks.return(undefined);
   }
 
   /** Closes the stream like {@link return}. */
   async close(): Promise<void> {
-    await this.#chunks.return(undefined);
+    await this.return();
   }
 
   /**
@@ -114,7 +182,7 @@ export class ExecStream implements AsyncIterable<ExecChunk> {
   async cancel(): Promise<boolean> {
     const { execId, finished } = this.#state;
     if (execId === null || finished) return false;
-    return this.#cancel(execId);
+    return this.#state.cancel(execId);
   }
 
   [Symbol.asyncIterator](): this {
@@ -124,69 +192,185 @@ export class ExecStream implements AsyncIterable<ExecChunk> {
 
 /** What one stream knows about its command; shared by the generator and its {@link ExecStream}. */
 class StreamState {
-  execId: string | null = null;
   finished = false;
+  /** Resolves once the command's exec id is known. */
+  readonly known: Promise<void>;
+  /** Resolves once the stream has ended, however it ended. */
+  readonly ended: Promise<void>;
+  #execId: string | null = null;
+  #resolveKnown!: () => void;
+  #resolveEnded!: () => void;
   private cancelling: Promise<void> | null = null;
 
   constructor(
     readonly http: Http,
     readonly sessionPath: string,
-  ) {}
+    execId: string | null,
+  ) {
+    this.known = new Promise((resolve) => (this.#resolveKnown = resolve));
+    this.ended = new Promise((resolve) => (this.#resolveEnded = resolve));
+    this.execId = execId;
+  }
+
+  /** Called when the stream ends. */
+  end(): void {
+    this.#resolveEnded();
+  }
+
+  get execId(): string | null {
+    return this.#execId;
+  }
+
+  set execId(id: string | null) {
+    this.#execId = id;
+    if (id !== null) this.#resolveKnown();
+  }
+
+  /** Cancels the command; false if it is not queued or running. */
+  async cancel(execId: string, timeoutMs?: number): Promise<boolean> {
+    try {
+      await this.http.json('DELETE', `${this.sessionPath}/execs/${encodeURIComponent(execId)}`, { timeoutMs });
+      return true;
+    } catch (e) {
+      if (e instanceof NotFoundError) return false;
+      throw e;
+    }
+  }
 
   /**
    * Asks the daemon to cancel the command, once, without ever throwing: a failed cancel only
-   * delays the kill, since the daemon also kills a command whose stream disconnected.
+   * delays the kill, since the daemon also kills a command whose stream went away, after its
+   * detach grace.
    */
   cancelQuietly(): Promise<void> {
     if (this.cancelling === null && this.execId !== null && !this.finished) {
-      this.cancelling = this.http
-        .json('DELETE', `${this.sessionPath}/execs/${encodeURIComponent(this.execId)}`, {
-          timeoutMs: CANCEL_TIMEOUT_MS,
-        })
-        .then(
-          () => undefined,
-          () => undefined,
-        );
+      this.cancelling = this.cancel(this.execId, CANCEL_TIMEOUT_MS).then(
+        () => undefined,
+        () => undefined,
+      );
     }
     return this.cancelling ?? Promise.resolve();
   }
 }
 
-async function* run(
-  state: StreamState,
-  cmd: string,
-  options: ExecStreamOptions,
-): AsyncGenerator<ExecChunk, void, undefined> {
-  const { signal } = options;
-  signal?.throwIfAborted();
+/** Why a connection ended before the command did. */
+interface Break {
+  /** For the error message: what happened to the connection. */
+  what: string;
+  cause: unknown;
+}
 
-  const controller = new AbortController();
+/** What the chunks of all connections of one stream share. */
+interface Progress {
+  /** Id of the last event handled (delivered to the consumer, or consumed, like `start`). */
+  lastId: number | null;
+  /** False once an event came without an id: the stream cannot be resumed exactly. */
+  resumable: boolean;
+  /** Bytes arrived since the last (re)connect: a connection that delivers resets the attempt count. */
+  received: boolean;
+  tail: Tail;
+}
+
+async function* run(state: StreamState, plan: StreamPlan): AsyncGenerator<ExecChunk, void, undefined> {
+  const { signal } = plan;
+  let controller = new AbortController();
   // Cancels on the daemon at once, even if the consumer never calls next() again.
   const onAbort = (): void => {
     controller.abort(signal?.reason);
-    void state.cancelQuietly();
+    if (plan.owner) void state.cancelQuietly();
   };
-  signal?.addEventListener('abort', onAbort, { once: true });
-  const watchdog = new SilenceWatchdog(state.http.timeoutMs, () => controller.abort());
-  const tail = new Tail(TIMEOUT_OUTPUT_KEEP);
+  const progress: Progress = { lastId: null, resumable: true, received: false, tail: new Tail(TIMEOUT_OUTPUT_KEEP) };
+  progress.tail.dropped = plan.partial;
+  const consequence = plan.owner ? '; the command was cancelled' : '';
 
   try {
-    const response = await state.http.stream(
-      `${state.sessionPath}/exec/stream`,
-      { ...execBody(cmd, options), chunk_size: options.chunkSize },
-      controller,
-      signal,
-    );
-    // Known before the first event, so a cancel works even if we leave before `start`.
-    state.execId = response.headers.get('x-exec-id');
-    if (signal?.aborted) void state.cancelQuietly();
-    if (response.body === null) throw new StreamError('the daemon answered the stream request without a body');
+    signal?.throwIfAborted();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let response = await plan.open({ first: true, after: null, execId: state.execId, controller, signal });
+    let failures = 0;
+    for (;;) {
+      // Known before the first event, so a cancel works even if we leave before `start`.
+      state.execId ??= response.headers.get('x-exec-id');
+      if (signal?.aborted && plan.owner) void state.cancelQuietly();
+      progress.received = false;
+      const broke = yield* connection(response, controller, state, progress, signal);
+      if (broke === null) return;
+      if (progress.received) failures = 0;
 
-    const reader = response.body.getReader();
-    const decode = createDecoder();
-    const feed = new EventFeed();
-    const events = feed.events;
+      if (!plan.resume || !progress.resumable || state.execId === null) {
+        throw new StreamError(`${broke.what}. Check that the daemon is still running${consequence}`, {
+          execId: state.execId,
+          cause: broke.cause,
+        });
+      }
+      // Reconnect, with a growing pause, until a connection opens or the attempts are used up.
+      for (;;) {
+        failures++;
+        if (failures > RESUME_ATTEMPTS) {
+          throw new StreamError(
+            `${broke.what}, and ${RESUME_ATTEMPTS} attempts to resume the stream failed. ` +
+              `Check that the daemon is still running${consequence}`,
+            { execId: state.execId, cause: broke.cause },
+          );
+        }
+        await sleep(resumeDelay(failures), signal);
+        controller = new AbortController();
+        try {
+          response = await plan.open({ first: false, after: progress.lastId, execId: state.execId, controller, signal });
+          break;
+        } catch (e) {
+          if (signal?.aborted) throw signal.reason;
+          if (!retryable(e)) {
+            const code = e instanceof APIError ? e.code : null;
+            throw new StreamError(`${broke.what}${consequence}. Resuming the stream failed: ${(e as Error).message}`, {
+              code,
+              execId: state.execId,
+              cause: e,
+            });
+          }
+          broke.cause = e;
+        }
+      }
+    }
+  } catch (e) {
+    // Whatever broke once the caller aborted, the caller asked for the abort: report that.
+    throw signal?.aborted ? signal.reason : e;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    // Drops the connection; after a normal end this is a no-op.
+    controller.abort();
+    if (plan.owner) await state.cancelQuietly();
+    state.end();
+  }
+}
 
+/** Whether a failed reconnect may succeed later: the network or the daemon's load, not a refusal. */
+function retryable(e: unknown): boolean {
+  if (e instanceof SandkastenConnectionError) return true;
+  return e instanceof APIError && e.status >= 500;
+}
+
+/**
+ * Reads one connection, yielding its chunks. Returns null after the `done` chunk, or what broke
+ * the connection before the command's end; throws on the command's `error` event and on
+ * anything that is not a broken connection.
+ */
+async function* connection(
+  response: Response,
+  controller: AbortController,
+  state: StreamState,
+  progress: Progress,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<ExecChunk, Break | null, undefined> {
+  if (response.body === null) throw new StreamError('the daemon answered the stream request without a body');
+  const reader = response.body.getReader();
+  const decode = createDecoder();
+  const feed = new EventFeed();
+  const events = feed.events;
+  const watchdog = new SilenceWatchdog(state.http.timeoutMs, () => controller.abort());
+  const { tail } = progress;
+
+  try {
     for (;;) {
       let read: ReadableStreamReadResult<Uint8Array>;
       watchdog.waiting();
@@ -195,36 +379,63 @@ async function* run(
       } catch (e) {
         if (signal?.aborted) throw signal.reason;
         if (watchdog.fired) {
-          throw new StreamError(
-            `the daemon sent nothing for ${watchdog.ms / 1000} s (it sends a keep-alive every second). ` +
-              'Check that it is still running; the command was cancelled',
-            { execId: state.execId, cause: e },
-          );
+          return {
+            what: `the daemon sent nothing for ${watchdog.ms / 1000} s (it sends a keep-alive every second)`,
+            cause: e,
+          };
         }
-        throw new StreamError(
-          `the connection to the daemon broke mid-stream (${describe(e)}). ` +
-            'Check that the daemon is still running; the command was cancelled',
-          { execId: state.execId, cause: e },
-        );
+        return { what: `the connection to the daemon broke mid-stream (${describe(e)})`, cause: e };
       }
       watchdog.received();
-      if (read.done) feed.feed(decode(new Uint8Array(0), true), 0, state.execId);
-      else feed.feed(decode(read.value), read.value.byteLength, state.execId);
+      if (read.done) {
+        feed.feed(decode(new Uint8Array(0), true), 0, state.execId);
+      } else {
+        progress.received = true;
+        feed.feed(decode(read.value), read.value.byteLength, state.execId);
+      }
 
       for (let i = 0; i < events.length; i++) {
         if (signal?.aborted) throw signal.reason;
         const event = events[i]!;
+        const eventId = event.id !== undefined && /^\d+$/.test(event.id) ? Number(event.id) : null;
+        if (eventId === null) progress.resumable = false;
         switch (event.event) {
           case 'chunk': {
             const data = parseData(event, state);
             const text = typeof data.chunk === 'string' ? data.chunk : '';
             tail.push(text);
+            progress.lastId = eventId;
             yield {
+              kind: 'output',
               done: false,
               output: text,
               stream: data.stream === 'stderr' ? 'stderr' : 'stdout',
               timestamp: typeof data.timestamp === 'number' ? data.timestamp : Date.now(),
               execId: state.execId,
+              eventId,
+              gap: null,
+              exitCode: null,
+              cwd: null,
+              durationMs: null,
+              stateLost: false,
+            };
+            break;
+          }
+          case 'gap': {
+            const data = parseData(event, state);
+            const from = Number(data.from);
+            const to = Number(data.to);
+            tail.dropped = true;
+            progress.lastId = eventId;
+            yield {
+              kind: 'gap',
+              done: false,
+              output: '',
+              stream: null,
+              timestamp: typeof data.timestamp === 'number' ? data.timestamp : Date.now(),
+              execId: state.execId,
+              eventId,
+              gap: { from, to, bytes: typeof data.bytes === 'number' ? data.bytes : to - from },
               exitCode: null,
               cwd: null,
               durationMs: null,
@@ -236,18 +447,22 @@ async function* run(
             const data = parseData(event, state);
             state.finished = true;
             if (typeof data.exec_id === 'string') state.execId = data.exec_id;
+            progress.lastId = eventId;
             yield {
+              kind: 'done',
               done: true,
               output: '',
               stream: null,
               timestamp: typeof data.timestamp === 'number' ? data.timestamp : Date.now(),
               execId: state.execId,
+              eventId,
+              gap: null,
               exitCode: typeof data.exit_code === 'number' ? data.exit_code : -1,
               cwd: typeof data.cwd === 'string' ? data.cwd : '',
               durationMs: typeof data.duration_ms === 'number' ? data.duration_ms : 0,
               stateLost: data.state_lost === true,
             };
-            return;
+            return null;
           }
           case 'error': {
             const data = parseData(event, state);
@@ -257,7 +472,7 @@ async function* run(
           case 'start': {
             const data = parseData(event, state);
             if (typeof data.exec_id === 'string') state.execId = data.exec_id;
-            if (signal?.aborted) void state.cancelQuietly();
+            progress.lastId = eventId;
             break;
           }
           default:
@@ -267,22 +482,11 @@ async function* run(
       events.length = 0;
 
       if (read.done) {
-        throw new StreamError(
-          'the stream ended before the command finished (the connection to the daemon closed). ' +
-            'Check that the daemon is still running; the command was cancelled',
-          { execId: state.execId },
-        );
+        return { what: 'the stream ended before the command finished (the connection to the daemon closed)', cause: undefined };
       }
     }
-  } catch (e) {
-    // Whatever broke once the caller aborted, the caller asked for the abort: report that.
-    throw signal?.aborted ? signal.reason : e;
   } finally {
-    signal?.removeEventListener('abort', onAbort);
     watchdog.stop();
-    // Drops the connection; after a normal end this is a no-op.
-    controller.abort();
-    await state.cancelQuietly();
   }
 }
 

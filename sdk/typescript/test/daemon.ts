@@ -39,6 +39,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     // Long enough that a test passes only if the client cancels by itself, not by hanging up.
     SANDKASTEN_DISCONNECT_GRACE_MS: '60000',
     SANDKASTEN_MAX_OUTPUT_BYTES: '64k',
+    // Small enough that tests reach them with a few MB: the output log's cap (so that output
+    // nobody watched is dropped, a gap) and the largest file.
+    SANDKASTEN_EXEC_LOG_MAX_BYTES: '4MiB',
+    SANDKASTEN_MAX_FILE_BYTES: '48MiB',
   });
   const log = createWriteStream(logFile);
   const daemon = spawn(

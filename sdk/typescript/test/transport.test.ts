@@ -2,7 +2,7 @@
 // garbled event), played by a small local HTTP server. Everything else runs against the daemon.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { SandboxClient, SandkastenConnectionError, StreamError, type Session } from '../src/index.js';
 import { collect } from './helpers.js';
@@ -10,9 +10,16 @@ import { collect } from './helpers.js';
 const START = 'id: 0\nevent: start\ndata: {"exec_id":"ex_fake","timestamp":1}\n\n';
 const CHUNK = 'id: 1\nevent: chunk\ndata: {"chunk":"hello\\n","timestamp":2,"stream":"stdout"}\n\n';
 
+const RESUMED =
+  'id: 2\nevent: chunk\ndata: {"chunk":"world\\n","timestamp":3,"stream":"stdout"}\n\n' +
+  'id: 3\nevent: done\ndata: {"exit_code":0,"cwd":"/workspace","duration_ms":5,"exec_id":"ex_fake"}\n\n';
+
 let server: Server;
 let baseUrl: string;
 const deletes: string[] = [];
+/** The body of each exec request, and the Last-Event-ID of each resume. */
+const bodies: Record<string, unknown>[] = [];
+const resumes: (string | undefined)[] = [];
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -22,6 +29,18 @@ beforeAll(async () => {
       return;
     }
     if (req.url === '/v1/sessions/sb_silent') return; // accepts, never answers
+    if (req.method === 'GET' && req.url === '/v1/sessions/sb_fake/execs/ex_fake/stream') {
+      const lastId = req.headers['last-event-id'];
+      resumes.push(typeof lastId === 'string' ? lastId : undefined);
+      if (resumes.length === 1 && bodies.at(-1)?.cmd === 'cut-then-resume') {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'x-exec-id': 'ex_fake' }).end(RESUMED);
+        return;
+      }
+      res
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end('{"error":"exec ex_fake not found in session sb_fake","code":"EXEC_NOT_FOUND"}');
+      return;
+    }
     if (req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"sb_fake"}');
       return;
@@ -29,11 +48,12 @@ beforeAll(async () => {
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {
-      const { cmd } = JSON.parse(body) as { cmd: string };
+      const json = JSON.parse(body) as { cmd: string };
+      bodies.push(json);
       res.writeHead(200, { 'content-type': 'text/event-stream', 'x-exec-id': 'ex_fake' });
       res.write(START + CHUNK);
-      if (cmd === 'cut') res.end();
-      if (cmd === 'garbled') res.end('event: chunk\ndata: not json\n\n');
+      if (json.cmd === 'cut' || json.cmd === 'cut-then-resume') res.end();
+      if (json.cmd === 'garbled') res.end('event: chunk\ndata: not json\n\n');
       // 'silent': stays open and says nothing more
     });
   });
@@ -41,13 +61,19 @@ beforeAll(async () => {
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 
+beforeEach(() => {
+  deletes.length = 0;
+  bodies.length = 0;
+  resumes.length = 0;
+});
+
 afterAll(() => {
   server.closeAllConnections();
   server.close();
 });
 
-async function fakeSession(timeoutMs = 120_000): Promise<Session> {
-  return new SandboxClient({ baseUrl, apiKey: 'fake-key', timeoutMs }).getSession('sb_fake');
+async function fakeSession(timeoutMs = 120_000, detachGraceMs?: number): Promise<Session> {
+  return new SandboxClient({ baseUrl, apiKey: 'fake-key', timeoutMs, detachGraceMs }).getSession('sb_fake');
 }
 
 describe('a daemon that misbehaves', () => {
@@ -59,8 +85,7 @@ describe('a daemon that misbehaves', () => {
   });
 
   it('a stream silent for timeoutMs is StreamError, and the command is cancelled', async () => {
-    deletes.length = 0;
-    const session = await fakeSession(500);
+    const session = await fakeSession(500, 0);
     const error = await collect(session.execStream('silent')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StreamError);
     expect(error).toMatchObject({ code: null, execId: 'ex_fake' });
@@ -70,16 +95,15 @@ describe('a daemon that misbehaves', () => {
 
   it('a slow consumer is not mistaken for a silent daemon', async () => {
     const session = await fakeSession(300);
-    const stream = session.execStream('cut');
+    const stream = session.execStream('cut', { detachGraceMs: 0 });
     expect((await stream.next()).value).toMatchObject({ output: 'hello\n' });
     await new Promise((r) => setTimeout(r, 700));
     // The cut comes next, not a silence error.
     await expect(stream.next()).rejects.toThrow(/stream ended before the command finished/);
   });
 
-  it('a stream cut before done is StreamError, and the command is cancelled', async () => {
-    deletes.length = 0;
-    const session = await fakeSession();
+  it('a stream cut before done without resuming is StreamError, and the command is cancelled', async () => {
+    const session = await fakeSession(120_000, 0);
     const chunks: string[] = [];
     const error = await (async () => {
       for await (const chunk of session.execStream('cut')) chunks.push(chunk.output);
@@ -88,6 +112,39 @@ describe('a daemon that misbehaves', () => {
     expect(error).toBeInstanceOf(StreamError);
     expect((error as Error).message).toMatch(/ended before the command finished.*the command was cancelled/);
     expect(deletes).toEqual(['/v1/sessions/sb_fake/execs/ex_fake']);
+    expect(resumes).toEqual([]);
+    expect(bodies[0]).toMatchObject({ detach_grace_ms: 0 });
+  });
+
+  it('a cut stream resumes with Last-Event-ID set to the last event delivered', async () => {
+    const session = await fakeSession();
+    const chunks = [];
+    for await (const chunk of session.execStream('cut-then-resume')) chunks.push(chunk);
+    expect(chunks.map((c) => [c.kind, c.output, c.eventId])).toEqual([
+      ['output', 'hello\n', 1],
+      ['output', 'world\n', 2],
+      ['done', '', 3],
+    ]);
+    expect(resumes).toEqual(['1']);
+    expect(deletes).toEqual([]);
+    expect(bodies[0]).toMatchObject({ detach_grace_ms: 30_000 });
+  });
+
+  it('a resume the daemon refuses is StreamError with its code, and the command is cancelled', async () => {
+    const session = await fakeSession();
+    const error = await collect(session.execStream('cut', { detachGraceMs: 5_000 })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StreamError);
+    expect(error).toMatchObject({ code: 'EXEC_NOT_FOUND', execId: 'ex_fake' });
+    expect((error as Error).message).toMatch(
+      /ended before the command finished.*; the command was cancelled\. Resuming the stream failed: exec ex_fake not found/,
+    );
+    expect(resumes).toEqual(['1']);
+    expect(deletes).toEqual(['/v1/sessions/sb_fake/execs/ex_fake']);
+    expect(bodies[0]).toMatchObject({ detach_grace_ms: 5_000 });
+  });
+
+  it('detachGraceMs is checked: an integer >= 0', () => {
+    expect(() => new SandboxClient({ baseUrl, apiKey: 'k', detachGraceMs: -1 })).toThrow(/detachGraceMs/);
   });
 
   it('a garbled event is StreamError saying the versions may not match', async () => {
