@@ -77,6 +77,8 @@ class SandboxClient:
         # A blocking exec may run (and queue behind the session's other commands) for as long as
         # the daemon allows; the daemon enforces the command's timeout, so the read has none.
         self._exec_timeout = httpx.Timeout(timeout, read=None)
+        # A resumable stream gives up on a silent connection sooner, to resume it within its grace.
+        self._resume_timeout = httpx.Timeout(timeout, read=min(timeout, p.STREAM_SILENCE_S))
 
     @property
     def base_url(self) -> str:
@@ -1094,6 +1096,7 @@ async def _stream_chunks(client: SandboxClient, state: p.ExecStreamState) -> Asy
                     json=request.json,
                     params=request.params or None,
                     headers=request.headers or None,
+                    timeout=client._resume_timeout if state.resume else httpx.USE_CLIENT_DEFAULT,
                 ) as resp:
                     if resp.status_code != 200:
                         await resp.aread()

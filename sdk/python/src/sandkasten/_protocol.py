@@ -73,6 +73,12 @@ TIMEOUT_OUTPUT_KEEP = 1 << 20
 # stops early still cancels at once, so the grace never keeps an abandoned command alive.
 DEFAULT_DETACH_GRACE_MS = 30_000
 
+# The longest silence a resumable stream tolerates before it takes its connection for dead and
+# resumes on a new one. The daemon writes at least an SSE comment every second, so only a broken
+# connection (a network path that lost it without a reset) is this quiet; it must be noticed well
+# within the command's detach grace.
+STREAM_SILENCE_S = 15.0
+
 # Pauses before the reconnects of a dropped stream, in seconds. Once they are used up without the
 # stream making progress, it ends with StreamError; a reconnect that delivers events starts over.
 RESUME_DELAYS_S = (0.05, 0.2, 0.5, 1.0, 2.0)

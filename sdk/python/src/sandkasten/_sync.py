@@ -67,6 +67,8 @@ class SyncSandboxClient:
             timeout=timeout,
         )
         self._exec_timeout = httpx.Timeout(timeout, read=None)
+        # A resumable stream gives up on a silent connection sooner, to resume it within its grace.
+        self._resume_timeout = httpx.Timeout(timeout, read=min(timeout, p.STREAM_SILENCE_S))
 
     @property
     def base_url(self) -> str:
@@ -857,6 +859,7 @@ def _stream_chunks(client: SyncSandboxClient, state: p.ExecStreamState) -> Gener
                     json=request.json,
                     params=request.params or None,
                     headers=request.headers or None,
+                    timeout=client._resume_timeout if state.resume else httpx.USE_CLIENT_DEFAULT,
                 ) as resp:
                     if resp.status_code != 200:
                         resp.read()
