@@ -30,7 +30,7 @@ EXPECTED = "".join(f"{i}\n" for i in range(1, LINES + 1))
 def assert_same_text(got: str, want: str) -> None:
     # Without a diff of megabytes when it fails: where the texts part, and what is there.
     if got != want:
-        at = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
+        at = next((i for i, (a, b) in enumerate(zip(got, want, strict=False)) if a != b), min(len(got), len(want)))
         raise AssertionError(
             f"got {len(got)} characters, want {len(want)}; first difference at {at}: "
             f"got {got[max(0, at - 20) : at + 20]!r}, want {want[max(0, at - 20) : at + 20]!r}"
@@ -81,16 +81,18 @@ async def test_every_byte_arrives_once_and_in_order_across_cuts(daemon: Daemon, 
 
 
 async def test_without_a_grace_a_cut_ends_the_stream(daemon: Daemon, proxy: CuttingProxy) -> None:
-    async with SandboxClient(base_url=proxy.url, api_key=daemon.api_key) as client:
-        async with await client.create_session() as session:
-            proxy.cut_every(200_000, max_cuts=1)
-            with pytest.raises(StreamError) as info:
-                async for _chunk in session.exec_stream(f"seq 1 {LINES}", detach_grace_ms=0):
-                    pass
-            e = info.value
-            assert e.code is None and e.exec_id is not None
-            assert "broke mid-stream" in str(e)
-            assert (await wait_for_state(session, e.exec_id, "cancelled")).state == "cancelled"
+    async with (
+        SandboxClient(base_url=proxy.url, api_key=daemon.api_key) as client,
+        await client.create_session() as session,
+    ):
+        proxy.cut_every(200_000, max_cuts=1)
+        with pytest.raises(StreamError) as info:
+            async for _chunk in session.exec_stream(f"seq 1 {LINES}", detach_grace_ms=0):
+                pass
+        e = info.value
+        assert e.code is None and e.exec_id is not None
+        assert "broke mid-stream" in str(e)
+        assert (await wait_for_state(session, e.exec_id, "cancelled")).state == "cancelled"
 
 
 async def test_gives_up_after_a_few_failed_reconnects(daemon: Daemon, proxy: CuttingProxy, session: Session) -> None:
