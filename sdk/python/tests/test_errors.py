@@ -152,6 +152,15 @@ def test_session_ids_are_escaped_into_one_path_segment() -> None:
         (p.parse_session_info, {"image": "python"}),
         (p.parse_session_list, {"sessions": "nope"}),
         (p.parse_stats, {"memory_bytes": "lots"}),
+        (p.parse_exec_info, {"cmd": "no id"}),
+        (p.parse_exec_info, {"exec_id": "ex_1", "state": "exited", "exit_code": "zero"}),
+        (p.parse_exec_list, {"execs": []}),
+        (p.parse_entry, {"name": "x"}),
+        (p.parse_listing, {"entries": "none"}),
+        (p.parse_write_result, {"ok": True}),
+        (p.parse_read_result, {"path": "/workspace/x", "content_base64": "not base64!"}),
+        (p.parse_workspaces, [{"id": "w"}]),
+        (lambda d: p.parse_count(d, "bytes", "a stdin write"), {"ok": True}),
     ],
 )
 def test_a_2xx_answer_of_the_wrong_shape_is_a_sandkasten_error(parse: object, data: object) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal as _signal
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import IO, Any, TypeAlias
@@ -41,8 +42,9 @@ class SandboxClient:
         base_url: the daemon's URL; defaults to ``$SANDKASTEN_URL``, then ``http://127.0.0.1:8080``.
         api_key: the daemon's API key; defaults to ``$SANDKASTEN_API_KEY``.
         timeout: seconds to wait for the daemon on ordinary requests, and the longest
-            silence tolerated inside a stream (the daemon sends a keep-alive every second).
-            A blocking ``exec`` waits as long as its command may run.
+            silence tolerated inside a stream (the daemon sends a keep-alive every second);
+            a stream that resumes gives up on a silent connection after at most 15 s and
+            reconnects. A blocking ``exec`` waits as long as its command may run.
         detach_grace_ms: how long a streaming command outlives a dropped connection, so that
             :meth:`Session.exec_stream` can reconnect and resume it without losing output
             (default 30 s). ``None`` or ``0`` turns resuming off: a drop then ends the stream
@@ -770,7 +772,7 @@ class Session(_Files):
         """
         await self._client._request("POST", p.exec_path(self._id, _exec_id(exec), "/stdin"), json={"close": True})
 
-    async def signal(self, exec: ExecRef, signal: str | int = "SIGINT") -> int:
+    async def signal(self, exec: ExecRef, signal: str | _signal.Signals = "SIGINT") -> int:
         """Send a signal to a running command's processes (never the shell); returns how many got it.
 
         ``SIGINT`` acts like Ctrl-C: the program stops, the shell and its state stay. Names:
@@ -949,7 +951,7 @@ class ExecHandle:
         """End the command's input; see :meth:`Session.close_stdin`."""
         await self._session.close_stdin(self._id)
 
-    async def signal(self, signal: str | int = "SIGINT") -> int:
+    async def signal(self, signal: str | _signal.Signals = "SIGINT") -> int:
         """Signal the command's processes; see :meth:`Session.signal`."""
         return await self._session.signal(self._id, signal)
 

@@ -267,7 +267,7 @@ def stdin_bodies(data: str | bytes, close: bool) -> list[dict[str, Any]]:
     return bodies
 
 
-def signal_name(sig: str | int) -> str:
+def signal_name(sig: str | _signal.Signals) -> str:
     """A signal for ``POST .../signal``: a name (``"SIGINT"``, ``"int"``) or a :class:`signal.Signals`."""
     if isinstance(sig, _signal.Signals):
         return sig.name
@@ -587,17 +587,6 @@ def parse_read_result(data: Any) -> ReadResult:
         )
     except (KeyError, TypeError, ValueError) as e:
         raise _malformed("a file read", data, e) from None
-
-
-def parse_upload_paths(data: Any) -> list[str]:
-    """The ``paths`` of a multipart upload's answer."""
-    try:
-        paths = data["paths"]
-        if not isinstance(paths, list) or not all(isinstance(x, str) for x in paths):
-            raise TypeError("paths is not a list of strings")
-        return list(paths)
-    except (KeyError, TypeError) as e:
-        raise _malformed("an upload result", data, e) from None
 
 
 def parse_workspaces(data: Any) -> list[WorkspaceInfo]:

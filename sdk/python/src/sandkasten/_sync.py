@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal as _signal
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping
 from types import TracebackType
@@ -574,7 +575,7 @@ class SyncSession(_SyncFiles):
         """
         self._client._request("POST", p.exec_path(self._id, _exec_id(exec), "/stdin"), json={"close": True})
 
-    def signal(self, exec: SyncExecRef, signal: str | int = "SIGINT") -> int:
+    def signal(self, exec: SyncExecRef, signal: str | _signal.Signals = "SIGINT") -> int:
         """Signal a running command's processes; see :meth:`Session.signal`.
 
         Example:
@@ -722,7 +723,7 @@ class SyncExecHandle:
         """End the command's input."""
         self._session.close_stdin(self._id)
 
-    def signal(self, signal: str | int = "SIGINT") -> int:
+    def signal(self, signal: str | _signal.Signals = "SIGINT") -> int:
         """Signal the command's processes; see :meth:`Session.signal`."""
         return self._session.signal(self._id, signal)
 
