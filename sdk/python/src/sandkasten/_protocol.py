@@ -244,8 +244,8 @@ def attach_params(
 def stdin_bodies(data: str | bytes, close: bool) -> list[dict[str, Any]]:
     """The bodies of ``POST .../stdin`` that write ``data`` (in pieces the daemon takes) and maybe close.
 
-    Text goes as text when it fits one request; anything else as base64 pieces of at most
-    :data:`STDIN_PIECE_BYTES`, so no piece splits a character the daemon would have to decode.
+    Text goes as text when it fits one request. Anything else goes as base64 pieces of at most
+    :data:`STDIN_PIECE_BYTES`: raw bytes, so a piece may end inside a character without harm.
     """
     if isinstance(data, str):
         raw = data.encode()
@@ -301,7 +301,7 @@ def upload_target(dest_path: str, name: str) -> str:
     leaf = PurePosixPath(name.replace("\\", "/")).name
     if not leaf or leaf in (".", ".."):
         raise ValueError(f"cannot tell the file name from {name!r}: pass filename=...")
-    return base.rstrip("/") + "/" + leaf if base != "/" else "/" + leaf
+    return base.rstrip("/") + "/" + leaf
 
 
 def remaining_size(f: IO[bytes]) -> int | None:
@@ -865,20 +865,21 @@ class ExecStreamState:
 
     def broken(self, e: Exception | None, base_url: str, path: str, attempts: int = 0) -> SandkastenError:
         """The error for a connection that failed or ended before the command's end, not resumed."""
-        if not self.started:
-            assert e is not None
-            return connection_error(base_url, "POST" if self._first.method == "POST" else "GET", path, e)
-        what = (
-            f"the connection to the daemon broke mid-stream ({e!r})"
-            if e
-            else ("the stream ended before the command finished (the connection to the daemon closed)")
-        )
+        if not self.started and e is not None:
+            return connection_error(base_url, self._first.method, path, e)
+        if e is not None:
+            what = f"the connection to the daemon broke mid-stream ({e!r})"
+        else:
+            what = "the stream ended before the command finished (the connection to the daemon closed)"
         if attempts:
             what += f"; {attempts} attempts to resume it failed"
         if self.cancel_on_exit:
-            hint = "Check that the daemon is still running; the command was cancelled"
+            hint = (
+                "Check that the daemon is still running and reachable; the command was cancelled "
+                "(or the daemon ends it after its detach grace)"
+            )
         else:
-            hint = "Check that the daemon is still running; attach again to go on"
+            hint = "Check that the daemon is still running and reachable; attach again to go on"
         return StreamError(what, exec_id=self.exec_id, hint=hint)
 
     def to_cancel(self) -> str | None:
