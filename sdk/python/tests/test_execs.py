@@ -59,12 +59,11 @@ async def test_attach_from_the_start_and_from_an_event_id(session: Session) -> N
         rest = await collect(session.attach(exec_id, from_=chunk.event_id))
         assert [(c.event_id, c.output) for c in rest] == [(c.event_id, c.output) for c in original[k + 1 :]]
 
-    # from_ may be any byte offset: with base64 the stream starts at exactly that byte.
+    # from_ may be any byte offset: with base64 the stream starts at exactly that byte. The log
+    # holds both streams in the order the daemon read them, which the first stream showed.
+    log = text(original).encode()
     tail = await collect(session.attach(exec_id, from_=3, encoding="base64"))
-    assert (
-        b"".join(base64.b64decode(c.output) for c in tail if not c.done)
-        == b"e 1\nline 2\nline 3\nline 4\nline 5\nerr\n"
-    )
+    assert b"".join(base64.b64decode(c.output) for c in tail if not c.done) == log[3:]
 
 
 async def test_two_attached_consumers_see_the_same_sequence(session: Session) -> None:
@@ -73,7 +72,9 @@ async def test_two_attached_consumers_see_the_same_sequence(session: Session) ->
     assert [(c.event_id, c.output, c.stream, c.done) for c in first] == [
         (c.event_id, c.output, c.stream, c.done) for c in second
     ]
-    assert text(first) == "".join(f"line {i}\n" for i in range(1, 41)) + "bye\n"
+    # (The two streams' relative order in the log is the daemon's reading order: compare each alone.)
+    assert text([c for c in first if c.stream == "stdout"]) == "".join(f"line {i}\n" for i in range(1, 41))
+    assert text([c for c in first if c.stream == "stderr"]) == "bye\n"
     assert first[-1].exit_code == 0
 
 
@@ -239,8 +240,8 @@ async def test_sigint_ends_python_and_the_shell_goes_on(session: Session) -> Non
     await until(sleeping, "python to start")
     assert await session.signal(job, "SIGINT") >= 1
     info = await job.wait(timeout=LIMIT_S)
-    assert info.state == "exited" and info.exit_code not in (None, 0)
-    assert "KeyboardInterrupt" in text(await collect(job.stream()))
+    # 128 + SIGINT, whether Python had installed its handler (KeyboardInterrupt) or not yet.
+    assert (info.state, info.exit_code) == ("exited", 130)
     result = await session.exec("echo ok $KEPT $PWD")
     assert result.output == "ok yes /tmp\n"
 
