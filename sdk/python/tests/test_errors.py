@@ -13,6 +13,7 @@ from sandkasten import (
     BadRequestError,
     CommandCancelledError,
     CommandTimeoutError,
+    ConflictError,
     NotFoundError,
     SandboxClient,
     SandkastenError,
@@ -179,3 +180,12 @@ def test_encoding_and_network_go_into_the_bodies() -> None:
 def test_defaults_match_the_other_sdks() -> None:
     assert p.DEFAULT_BASE_URL == "http://127.0.0.1:8080"
     assert (p.DEFAULT_TIMEOUT_S, p.CANCEL_TIMEOUT_S) == (120.0, 5.0)
+
+
+def test_codes_of_the_command_routes_get_their_own_hints() -> None:
+    e = p.error_from_response(404, b'{"error":"exec ex_1 not found","code":"EXEC_NOT_FOUND"}')
+    assert isinstance(e, NotFoundError) and "list_execs()" in str(e) and "base_url" not in str(e)
+    e = p.error_from_response(409, b'{"error":"exec ex_1 was not started with stdin","code":"NO_STDIN"}')
+    assert isinstance(e, ConflictError) and e.code == "NO_STDIN" and "stdin=True" in str(e)
+    e = p.error_from_response(404, b'{"error":"no such file or directory: /workspace/x","code":"NOT_FOUND"}')
+    assert "Check the path" in str(e)

@@ -365,6 +365,15 @@ _STATUS_ERRORS: dict[int, type[APIError]] = {
 }
 
 
+# What to do about the codes whose class's hint does not fit.
+_CODE_HINTS = {
+    "EXEC_NOT_FOUND": "Check the exec id; a session keeps only its last 100 finished commands (list_execs())",
+    "EXEC_NOT_RUNNING": "The command is still queued or has ended; check it with get_exec()",
+    "NO_STDIN": "Start the command with stdin=True to write to its input",
+    "NO_PTY": "Start the command with pty=True to give it a terminal",
+}
+
+
 def error_from_response(status: int, content: bytes) -> SandkastenError:
     """The exception for an HTTP error answer of the daemon."""
     body: Any = None
@@ -395,11 +404,11 @@ def error_from_response(status: int, content: bytes) -> SandkastenError:
         return CommandCancelledError(message, exec_id=exec_id)
 
     cls = _STATUS_ERRORS.get(status, APIError)
-    hint: str | None = None
-    if cls is NotFoundError and code != "SESSION_NOT_FOUND":
+    hint: str | None = _CODE_HINTS.get(code or "")
+    if hint is None and cls is NotFoundError and code != "SESSION_NOT_FOUND":
         hint = (
-            "Check that base_url points at the Sandkasten daemon (for example http://127.0.0.1:8080) "
-            "and that the id is right"
+            "Check the path or id, and that base_url points at the Sandkasten daemon "
+            "(for example http://127.0.0.1:8080)"
         )
     elif cls is APIError and code is None:
         hint = "Check that base_url points at the Sandkasten daemon and not at another server"
