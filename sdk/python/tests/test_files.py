@@ -152,6 +152,8 @@ async def test_list_stat_mkdir_remove(session: Session) -> None:
     assert [e.name for e in await session.list_dir()] == ["a"]  # /workspace by default
 
     assert (await session.stat("a/link")).type == "file"  # stat follows a symlink it is given
+    assert await session.exists("a/link") and await session.exists("a/b/c")
+    assert not await session.exists("a/nothing")
     assert (await session.stat("a/b")).type == "directory"
 
     await session.remove("a/z.txt")
@@ -194,6 +196,8 @@ async def test_file_errors_map_to_the_sdk_errors(client: SandboxClient, session:
     with pytest.raises(NotFoundError) as e:
         await Session(client, "sb_nosuchsession").read_text("file.txt")
     assert e.value.code == "SESSION_NOT_FOUND"
+    with pytest.raises(NotFoundError):
+        await Session(client, "sb_nosuchsession").exists("file.txt")
     ended = await client.create_session()
     await ended.destroy()
     with pytest.raises(SessionGoneError):

@@ -80,7 +80,7 @@ def check_pty(out: str, ns: dict[str, Any]) -> None:
 
 
 def check_files(out: str, ns: dict[str, Any]) -> None:
-    assert out.startswith("print('hi')\n\n['/workspace/data/dataset.csv']\n26\nfile 26 dataset.csv\n26\n")
+    assert out.startswith("print('hi')\n\n['/workspace/data/dataset.csv']\n26\nfile 26 dataset.csv\n26 False\n")
     assert out.endswith("/workspace/out/plots\nb'name,value' True 26\n")
     assert ns["data"] == b"print('hi')\n"
     assert Path("copy.csv").read_text() == "name,value\nalpha,1\nbeta,2\n"

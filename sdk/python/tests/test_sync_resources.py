@@ -88,7 +88,9 @@ def test_files_round_trip(sync_client: SyncSandboxClient, tmp_path: Path) -> Non
         assert session.mkdir("t/sub") == "/workspace/t/sub"
         assert [e.name for e in session.list_dir("t")] == ["a.txt", "b.bin", "sub", "up.bin"]
         assert session.stat("t/b.bin").size == len(data)
+        assert session.exists("t/sub")
         session.remove("t")
+        assert not session.exists("t")
         with pytest.raises(NotFoundError):
             session.stat("t")
         # A failed download leaves no partial file behind.

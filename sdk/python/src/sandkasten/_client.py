@@ -392,6 +392,26 @@ class _Files:
             await self._client._request("GET", self._prefix + "/fs/stat", params={"path": p.file_path(path)})
         )
 
+    async def exists(self, path: str) -> bool:
+        """Whether anything is at ``path`` (a symlink counts when its target exists).
+
+        In a workspace that does not exist, nothing does.
+
+        Raises:
+            NotFoundError: the session does not exist (``SESSION_NOT_FOUND``).
+
+        Example:
+            >>> if not await session.exists("venv"):
+            ...     await session.exec("python3 -m venv venv")
+        """
+        try:
+            await self.stat(path)
+        except NotFoundError as e:
+            if e.code == "SESSION_NOT_FOUND":
+                raise
+            return False
+        return True
+
     async def mkdir(self, path: str) -> str:
         """Create a directory and its parents (like ``mkdir -p``); returns its absolute path.
 

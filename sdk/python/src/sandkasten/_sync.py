@@ -316,6 +316,21 @@ class _SyncFiles:
             self._client._request("GET", self._prefix + "/fs/stat", params={"path": p.file_path(path)})
         )
 
+    def exists(self, path: str) -> bool:
+        """Whether anything is at ``path``; see :meth:`Session.exists`.
+
+        Example:
+            >>> session.exists("venv")
+            False
+        """
+        try:
+            self.stat(path)
+        except NotFoundError as e:
+            if e.code == "SESSION_NOT_FOUND":
+                raise
+            return False
+        return True
+
     def mkdir(self, path: str) -> str:
         """Create a directory and its parents; returns its absolute path.
 
