@@ -3,6 +3,7 @@ package dev.sandkasten;
 import dev.sandkasten.config.Config;
 import dev.sandkasten.config.ConfigException;
 import dev.sandkasten.config.ConfigLoader;
+import dev.sandkasten.daemon.ApiKeys;
 import dev.sandkasten.daemon.Daemon;
 import dev.sandkasten.daemon.Doctor;
 import java.nio.file.Path;
@@ -19,12 +20,17 @@ public final class Main {
     private static final String USAGE = """
             usage: sandkasten serve  [--listen HOST:PORT] [--data-dir DIR] [--config FILE]
                    sandkasten doctor [--listen HOST:PORT] [--data-dir DIR] [--config FILE]
+                   sandkasten key    (a new tenant API key and the key_sha256 for the config's tenants list)
               Every setting can also come from the config file (YAML) or a SANDKASTEN_* environment variable;
               see docs/configuration.md.""";
 
     private Main() {}
 
     public static void main(String[] args) {
+        if (args.length == 1 && args[0].equals("key")) {
+            ApiKeys.printNewTenantKey(System.out);
+            return;
+        }
         Map<String, String> flags = new LinkedHashMap<>();
         Optional<Path> configFile = Optional.empty();
         int i = 0;

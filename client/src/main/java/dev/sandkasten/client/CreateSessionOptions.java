@@ -15,9 +15,9 @@ import java.util.Objects;
  * @param ttlSeconds lease in seconds; each command extends it by this much
  * @param env        variables exported in the session's shell
  * @param labels     free-form labels, returned with the session's info
- * @param network     network mode; the daemon supports {@code "none"} (loopback only)
- * @param workspaceId a persistent workspace to mount at {@code /workspace}, for daemons that
- *                    support it (this one answers 400 for now)
+ * @param network     network mode: {@code "none"} (loopback only), or {@code "egress"} where the daemon allows it
+ * @param workspaceId a persistent workspace to mount at {@code /workspace} (created if it does not
+ *                    exist yet), so files outlive the session; see {@link Workspace}
  */
 public record CreateSessionOptions(String image, Integer ttlSeconds, Map<String, String> env,
                                    Map<String, String> labels, String network, String workspaceId) {
@@ -88,7 +88,10 @@ public record CreateSessionOptions(String image, Integer ttlSeconds, Map<String,
             return this;
         }
 
-        /** A persistent workspace to mount at {@code /workspace} (when the daemon supports it). */
+        /**
+         * A persistent workspace to mount at {@code /workspace}, created if it does not exist yet:
+         * its files outlive the session, and later sessions with the same id see them.
+         */
         public Builder workspaceId(String workspaceId) {
             this.workspaceId = Objects.requireNonNull(workspaceId, "workspaceId");
             return this;

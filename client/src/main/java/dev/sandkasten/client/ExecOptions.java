@@ -20,17 +20,44 @@ import java.util.Objects;
  * @param cwd       working directory for this command only
  * @param encoding  {@link Encoding#BASE64} for byte-exact output
  * @param chunkSize streams only: the largest payload of one chunk, in bytes (the daemon's default is 16 KiB)
+ * @param stdin     true to give the command an input that {@link Session#writeStdin} feeds; otherwise it reads
+ *                  {@code /dev/null}
+ * @param pty       true to run the command on a pseudo-terminal (stdout and stderr then arrive merged, as stdout)
+ * @param cols      the terminal's width (1 to 1000, default 80); needs {@code pty}
+ * @param rows      the terminal's height (1 to 1000, default 24); needs {@code pty}
+ * @param detachGraceMs streams only: how long the command outlives a lost connection, so the stream can resume
+ *                  it; {@code null} takes the client's default ({@link SandboxClient.Builder#detachGrace}), 0 turns
+ *                  resuming off
  */
 public record ExecOptions(Long timeoutMs, Boolean rawOutput, Map<String, String> env, String cwd, Encoding encoding,
-                          Integer chunkSize) {
+                          Integer chunkSize, boolean stdin, boolean pty, Integer cols, Integer rows,
+                          Long detachGraceMs) {
     /** No options: the daemon's defaults. */
-    public static final ExecOptions DEFAULTS = new ExecOptions(null, null, null, null, null, null);
+    public static final ExecOptions DEFAULTS = new ExecOptions(null, null, null, null, null, null, false, false, null,
+            null, null);
+
+    /** The largest terminal side the daemon accepts. */
+    static final int MAX_TERMINAL_SIDE = 1000;
 
     public ExecOptions {
         env = env == null ? Map.of() : Map.copyOf(env);
         if (timeoutMs != null && timeoutMs < 1) throw new IllegalArgumentException("timeoutMs must be at least 1");
         if (chunkSize != null && chunkSize < 1) throw new IllegalArgumentException("chunkSize must be at least 1");
         if (cwd != null && cwd.isEmpty()) throw new IllegalArgumentException("cwd must not be empty");
+        if (cols != null) checkSide(cols, "cols");
+        if (rows != null) checkSide(rows, "rows");
+        if (!pty && (cols != null || rows != null)) {
+            throw new IllegalArgumentException("cols and rows size a terminal: set pty(true) as well");
+        }
+        if (detachGraceMs != null && detachGraceMs < 0) {
+            throw new IllegalArgumentException("detachGraceMs must not be negative");
+        }
+    }
+
+    static void checkSide(int value, String name) {
+        if (value < 1 || value > MAX_TERMINAL_SIDE) {
+            throw new IllegalArgumentException(name + " must be between 1 and " + MAX_TERMINAL_SIDE + ", got " + value);
+        }
     }
 
     /** A builder with nothing set. */
@@ -46,6 +73,11 @@ public record ExecOptions(Long timeoutMs, Boolean rawOutput, Map<String, String>
         private String cwd;
         private Encoding encoding;
         private Integer chunkSize;
+        private boolean stdin;
+        private boolean pty;
+        private Integer cols;
+        private Integer rows;
+        private Long detachGraceMs;
 
         private Builder() {}
 
@@ -96,8 +128,64 @@ public record ExecOptions(Long timeoutMs, Boolean rawOutput, Map<String, String>
             return this;
         }
 
+        /**
+         * True to give the command an input: write to it with {@link Session#writeStdin} (or
+         * {@link ExecHandle#writeStdin}) and end it with {@link Session#closeStdin}. Without it
+         * the command reads {@code /dev/null}. Meant for streams and background commands: a
+         * blocking exec returns only once its command has ended, so its input would have to be
+         * written from another thread.
+         */
+        public Builder stdin(boolean stdin) {
+            this.stdin = stdin;
+            return this;
+        }
+
+        /**
+         * True to run the command on a pseudo-terminal ({@code TERM=xterm-256color}, 80x24 unless
+         * {@link #cols} and {@link #rows} say otherwise), for programs that want a TTY. Its stdout
+         * and stderr then arrive merged, as stdout; it runs in a child shell, so it cannot change
+         * the session's cwd or variables.
+         */
+        public Builder pty(boolean pty) {
+            this.pty = pty;
+            return this;
+        }
+
+        /** The terminal's width in columns (1 to 1000, default 80); implies {@link #pty}. */
+        public Builder cols(int cols) {
+            checkSide(cols, "cols");
+            this.pty = true;
+            this.cols = cols;
+            return this;
+        }
+
+        /** The terminal's height in rows (1 to 1000, default 24); implies {@link #pty}. */
+        public Builder rows(int rows) {
+            checkSide(rows, "rows");
+            this.pty = true;
+            this.rows = rows;
+            return this;
+        }
+
+        /**
+         * Streams only: how long the command outlives a lost connection, waiting for the stream
+         * to resume it (the stream does that by itself). 0 turns resuming off: a lost connection
+         * then ends the stream with a {@link StreamException}. The daemon caps it (10 minutes by
+         * default). Without this the client's {@link SandboxClient.Builder#detachGrace} applies.
+         */
+        public Builder detachGraceMs(long detachGraceMs) {
+            this.detachGraceMs = detachGraceMs;
+            return this;
+        }
+
+        /** {@link #detachGraceMs(long)} as a duration. */
+        public Builder detachGrace(Duration detachGrace) {
+            return detachGraceMs(detachGrace.toMillis());
+        }
+
         public ExecOptions build() {
-            return new ExecOptions(timeoutMs, rawOutput, env, cwd, encoding, chunkSize);
+            return new ExecOptions(timeoutMs, rawOutput, env, cwd, encoding, chunkSize, stdin, pty, cols, rows,
+                    detachGraceMs);
         }
     }
 }

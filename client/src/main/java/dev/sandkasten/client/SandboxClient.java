@@ -19,9 +19,11 @@ import java.util.function.Function;
  * Session session = client.createSession();
  * }</pre>
  * The base URL and API key default to the environment variables {@code SANDKASTEN_URL} and
- * {@code SANDKASTEN_API_KEY}. Every call exists in a blocking form and an {@code ...Async} form
- * returning a {@link CompletableFuture}; both fail with the same {@link SandkastenException}
- * subtypes (the future's cause, when unwrapped from {@link java.util.concurrent.CompletionException}).
+ * {@code SANDKASTEN_API_KEY}. The session and exec calls exist in a blocking form and an
+ * {@code ...Async} form returning a {@link CompletableFuture}; both fail with the same
+ * {@link SandkastenException} subtypes (the future's cause, when unwrapped from
+ * {@link java.util.concurrent.CompletionException}). Persistent workspaces are reached through
+ * {@link #workspace(String)}, {@link #listWorkspaces()} and {@link #deleteWorkspace(String)}.
  */
 public final class SandboxClient implements AutoCloseable {
     /** Where the daemon listens by default ({@code ./sandkasten serve}). */
@@ -29,6 +31,9 @@ public final class SandboxClient implements AutoCloseable {
 
     /** How long ordinary calls wait for an answer unless {@link Builder#requestTimeout} says otherwise. */
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(120);
+
+    /** How long a streaming command outlives a lost connection unless {@link Builder#detachGrace} says otherwise. */
+    public static final Duration DEFAULT_DETACH_GRACE = Duration.ofSeconds(30);
 
     private final Transport transport;
     private final HttpClient ownHttp;
@@ -98,6 +103,33 @@ public final class SandboxClient implements AutoCloseable {
         return transport.callAsync(listRequest(), Wire::sessionList);
     }
 
+    /**
+     * A handle on the persistent workspace {@code id} (1 to 64 letters, digits, {@code _}, {@code -}
+     * and {@code .}, starting with a letter or digit). No request is made: the workspace need not
+     * exist yet, and writing a file to it creates it.
+     *
+     * @throws IllegalArgumentException the id breaks the rule above
+     */
+    public Workspace workspace(String id) {
+        return new Workspace(transport, id);
+    }
+
+    /** The persistent workspaces, oldest first. */
+    public List<WorkspaceInfo> listWorkspaces() {
+        return transport.call(transport.request("GET", "/v1/workspaces", null, transport.requestTimeout()),
+                Wire::workspaceList);
+    }
+
+    /**
+     * Deletes the workspace {@code id} and everything in it.
+     *
+     * @throws NotFoundException no such workspace
+     * @throws ConflictException a live session uses it
+     */
+    public void deleteWorkspace(String id) {
+        workspace(id).delete();
+    }
+
     /** Releases this client's connections (when it created its own {@link HttpClient}). Sessions are not destroyed. */
     @Override
     public void close() {
@@ -130,6 +162,7 @@ public final class SandboxClient implements AutoCloseable {
         private String apiKey;
         private Duration connectTimeout = Duration.ofSeconds(10);
         private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+        private Duration detachGrace = DEFAULT_DETACH_GRACE;
         private HttpClient httpClient;
 
         Builder(Function<String, String> env) {
@@ -164,6 +197,21 @@ public final class SandboxClient implements AutoCloseable {
          */
         public Builder requestTimeout(Duration requestTimeout) {
             this.requestTimeout = positive(requestTimeout, "requestTimeout");
+            return this;
+        }
+
+        /**
+         * How long a streaming command outlives a lost connection, so that its stream can resume
+         * it (which {@link ExecStream} does by itself); 30 seconds by default, capped by the daemon
+         * (10 minutes by default). {@link Duration#ZERO} turns resuming off: a lost connection then
+         * ends the stream with a {@link StreamException} and the daemon kills the command.
+         * {@link ExecOptions.Builder#detachGraceMs} overrides it for one command. Closing a stream
+         * still cancels its command at once.
+         */
+        public Builder detachGrace(Duration detachGrace) {
+            Objects.requireNonNull(detachGrace, "detachGrace");
+            if (detachGrace.isNegative()) throw new IllegalArgumentException("detachGrace must not be negative");
+            this.detachGrace = detachGrace;
             return this;
         }
 
@@ -204,7 +252,7 @@ public final class SandboxClient implements AutoCloseable {
                 own = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(connectTimeout).build();
                 http = own;
             }
-            return new SandboxClient(new Transport(http, base, apiKey.strip(), requestTimeout), own);
+            return new SandboxClient(new Transport(http, base, apiKey.strip(), requestTimeout, detachGrace), own);
         }
 
         private static Duration positive(Duration d, String name) {

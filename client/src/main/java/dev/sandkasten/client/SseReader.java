@@ -15,7 +15,7 @@ import java.util.Arrays;
 final class SseReader {
     /** Longer lines mean a broken or hostile peer (the daemon's largest event is a few MiB). */
     static final int MAX_LINE = 64 << 20;
-    private static final String[] KNOWN_EVENTS = {"chunk", "start", "done", "error"};
+    private static final String[] KNOWN_EVENTS = {"chunk", "start", "done", "error", "gap"};
 
     private final InputStream in;
     private final int maxLine;
@@ -58,6 +58,20 @@ final class SseReader {
 
     int dataLength() {
         return dataLength;
+    }
+
+    /**
+     * A stream that no Sandkasten daemon would send (an endless line, say): reading it again
+     * would not help, unlike a connection that broke.
+     */
+    static final class MalformedStreamException extends IOException {
+        MalformedStreamException(String message) {
+            super(message);
+        }
+
+        MalformedStreamException(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     /** Reads the next event; false at the end of the stream (an unfinished last event is dropped). */
@@ -119,7 +133,7 @@ final class SseReader {
                     limit -= pos;
                     pos = 0;
                 } else if (buf.length >= maxLine) {
-                    throw new IOException("an SSE line is longer than " + maxLine + " bytes; the peer is not a Sandkasten daemon");
+                    throw new MalformedStreamException("an SSE line is longer than " + maxLine + " bytes; the peer is not a Sandkasten daemon");
                 } else {
                     buf = Arrays.copyOf(buf, Math.min(maxLine, buf.length * 2));
                 }
@@ -160,7 +174,7 @@ final class SseReader {
 
     private void ensureData(int more) throws IOException {
         if (dataLength + more > maxLine) {
-            throw new IOException("an SSE event is longer than " + maxLine + " bytes; the peer is not a Sandkasten daemon");
+            throw new MalformedStreamException("an SSE event is longer than " + maxLine + " bytes; the peer is not a Sandkasten daemon");
         }
         if (dataLength + more > data.length) {
             data = Arrays.copyOf(data, Math.max(dataLength + more, data.length * 2));

@@ -31,12 +31,14 @@ final class Transport {
     private final String base;
     private final String authorization;
     private final Duration requestTimeout;
+    private final Duration detachGrace;
 
-    Transport(HttpClient http, String base, String apiKey, Duration requestTimeout) {
+    Transport(HttpClient http, String base, String apiKey, Duration requestTimeout, Duration detachGrace) {
         this.http = http;
         this.base = base;
         this.authorization = "Bearer " + apiKey;
         this.requestTimeout = requestTimeout;
+        this.detachGrace = detachGrace;
     }
 
     String base() {
@@ -47,13 +49,14 @@ final class Transport {
         return requestTimeout;
     }
 
+    /** The client's default {@code detach_grace_ms} for streams; zero turns resuming off. */
+    Duration detachGrace() {
+        return detachGrace;
+    }
+
     /** A request to {@code path} (which starts with "/"); {@code timeout} null means none. */
     HttpRequest request(String method, String path, JsonNode body, Duration timeout) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
-                .header("Authorization", authorization)
-                .header("User-Agent", USER_AGENT)
-                .header("Accept", "application/json");
-        if (timeout != null) b.timeout(timeout);
+        HttpRequest.Builder b = builder(path, timeout);
         if (body != null) {
             b.header("Content-Type", "application/json")
                     .method(method, HttpRequest.BodyPublishers.ofByteArray(writeJson(body)));
@@ -61,6 +64,16 @@ final class Transport {
             b.method(method, HttpRequest.BodyPublishers.noBody());
         }
         return b.build();
+    }
+
+    /** A request builder for {@code path} with the client's headers; {@code timeout} null means none. */
+    HttpRequest.Builder builder(String path, Duration timeout) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
+                .header("Authorization", authorization)
+                .header("User-Agent", USER_AGENT)
+                .header("Accept", "application/json");
+        if (timeout != null) b.timeout(timeout);
+        return b;
     }
 
     /** Sends a JSON request and maps a 2xx body with {@code map}; anything else throws a typed exception. */
@@ -207,7 +220,7 @@ final class Transport {
         }
     }
 
-    /** Percent-encodes one path segment, so an id can never change the route. */
+    /** Percent-encodes one path segment or query value, so an id or a path can never change the route. */
     static String segment(String s) {
         StringBuilder sb = new StringBuilder(s.length());
         for (byte b : s.getBytes(StandardCharsets.UTF_8)) {

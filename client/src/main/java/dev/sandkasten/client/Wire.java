@@ -40,7 +40,89 @@ final class Wire {
         if (o.cwd() != null) n.put("cwd", o.cwd());
         if (o.encoding() != null) n.put("encoding", o.encoding().wireName());
         if (o.chunkSize() != null) n.put("chunk_size", o.chunkSize());
+        if (o.stdin()) n.put("stdin", true);
+        if (o.pty()) n.put("pty", true);
+        if (o.cols() != null) n.put("cols", o.cols());
+        if (o.rows() != null) n.put("rows", o.rows());
         return n;
+    }
+
+    /** A streaming exec's body: as {@link #execBody}, with the detach grace that lets the stream resume. */
+    static ObjectNode streamBody(String cmd, ExecOptions o, long detachGraceMs) {
+        ObjectNode n = execBody(cmd, o);
+        n.put("detach_grace_ms", detachGraceMs);
+        return n;
+    }
+
+    static ObjectNode backgroundBody(String cmd, ExecOptions o) {
+        ObjectNode n = execBody(cmd, o);
+        n.put("background", true);
+        return n;
+    }
+
+    static ObjectNode stdinBody(String text, byte[] bytes, int offset, int length, boolean close) {
+        ObjectNode n = JSON.createObjectNode();
+        if (text != null) {
+            n.put("data", text);
+        } else if (bytes != null) {
+            n.put("data", java.util.Base64.getEncoder().encodeToString(
+                    java.util.Arrays.copyOfRange(bytes, offset, offset + length)));
+            n.put("encoding", "base64");
+        }
+        if (close) n.put("close", true);
+        return n;
+    }
+
+    static ExecInfo execInfo(JsonNode n) {
+        String id = text(n, "exec_id");
+        if (id == null) throw unexpected("an exec with an exec_id", n);
+        JsonNode exit = n.get("exit_code");
+        return new ExecInfo(id, text(n, "cmd"), n.path("cmd_truncated").asBoolean(),
+                ExecState.fromWire(text(n, "state")), exit == null || !exit.isNumber() ? null : exit.asInt(),
+                text(n, "cwd"), instant(n, "created_at"), instant(n, "started_at"), instant(n, "finished_at"),
+                longOrNull(n, "duration_ms"), longOrNull(n, "timeout_ms"), n.path("stdout_bytes").asLong(),
+                n.path("stderr_bytes").asLong(), n.path("background").asBoolean(), n.path("pty").asBoolean(),
+                n.path("state_lost").asBoolean());
+    }
+
+    static List<ExecInfo> execList(JsonNode n) {
+        if (!n.isArray()) throw unexpected("a JSON array of execs", n);
+        List<ExecInfo> out = new ArrayList<>(n.size());
+        for (JsonNode e : n) out.add(execInfo(e));
+        return List.copyOf(out);
+    }
+
+    static FileEntry fileEntry(JsonNode n) {
+        String path = text(n, "path");
+        if (path == null) throw unexpected("a file entry with a path", n);
+        return new FileEntry(text(n, "name"), path, FileType.fromWire(text(n, "type")), n.path("size").asLong(),
+                instant(n, "modified_at"), text(n, "mode"));
+    }
+
+    static List<FileEntry> fileList(JsonNode n) {
+        JsonNode entries = n.get("entries");
+        if (entries == null || !entries.isArray()) throw unexpected("a directory listing with entries", n);
+        List<FileEntry> out = new ArrayList<>(entries.size());
+        for (JsonNode e : entries) out.add(fileEntry(e));
+        return List.copyOf(out);
+    }
+
+    static WriteResult fileWritten(JsonNode n) {
+        String path = text(n, "path");
+        if (path == null) throw unexpected("a written file's path", n);
+        return new WriteResult(path, n.path("size").asLong());
+    }
+
+    static List<WorkspaceInfo> workspaceList(JsonNode n) {
+        JsonNode list = n.get("workspaces");
+        if (list == null || !list.isArray()) throw unexpected("a list of workspaces", n);
+        List<WorkspaceInfo> out = new ArrayList<>(list.size());
+        for (JsonNode w : list) {
+            JsonNode sessions = w.get("sessions");
+            out.add(new WorkspaceInfo(text(w, "id"), instant(w, "created_at"),
+                    sessions != null && sessions.isNumber() ? sessions.asInt() : null));
+        }
+        return List.copyOf(out);
     }
 
     private static ObjectNode map(Map<String, String> m) {

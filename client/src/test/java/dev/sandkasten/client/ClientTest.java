@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -44,6 +45,21 @@ class ClientTest {
         assertThat(Wire.execBody("ls", o).toString()).isEqualTo("{\"cmd\":\"ls\",\"timeout_ms\":5000,\"raw_output\":true,"
                 + "\"env\":{\"A\":\"1\"},\"cwd\":\"/tmp\",\"encoding\":\"base64\",\"chunk_size\":65536}");
         assertThat(Wire.execBody("ls", ExecOptions.DEFAULTS).toString()).isEqualTo("{\"cmd\":\"ls\"}");
+        ExecOptions terminal = ExecOptions.builder().stdin(true).cols(120).rows(40).detachGraceMs(0).build();
+        assertThat(terminal.pty()).isTrue();
+        assertThat(Wire.streamBody("top", terminal, 0).toString()).isEqualTo("{\"cmd\":\"top\",\"stdin\":true,"
+                + "\"pty\":true,\"cols\":120,\"rows\":40,\"detach_grace_ms\":0}");
+        assertThat(Wire.backgroundBody("sleep 1", ExecOptions.DEFAULTS).toString())
+                .isEqualTo("{\"cmd\":\"sleep 1\",\"background\":true}");
+        assertThatThrownBy(() -> ExecOptions.builder().cols(0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("between 1 and 1000");
+        assertThatThrownBy(() -> ExecOptions.builder().rows(1001)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ExecOptions.builder().cols(100).pty(false).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pty");
+        assertThatThrownBy(() -> ExecOptions.builder().detachGraceMs(-1).build())
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> SandboxClient.builder().detachGrace(java.time.Duration.ofSeconds(-1)))
+                .isInstanceOf(IllegalArgumentException.class);
         CreateSessionOptions c = CreateSessionOptions.builder().image("base").ttlSeconds(60).env("E", "v")
                 .label("team", "a").network("none").workspaceId("ws_1").build();
         assertThat(Wire.createSessionBody(c).toString()).isEqualTo("{\"image\":\"base\",\"ttl_seconds\":60,"
@@ -59,10 +75,54 @@ class ClientTest {
     }
 
     @Test
+    void execInfoFilesAndWorkspacesAreReadFromTheirWireShapes() throws Exception {
+        ExecInfo running = Wire.execInfo(Wire.JSON.readTree("""
+                {"exec_id":"ex_1","cmd":"make","cmd_truncated":false,"state":"running","exit_code":null,"cwd":null,
+                 "created_at":"2026-11-24T08:00:00.000Z","started_at":"2026-11-24T08:00:00.002Z","finished_at":null,
+                 "duration_ms":5,"timeout_ms":120000,"stdout_bytes":7,"stderr_bytes":1,"background":true,"pty":false,
+                 "state_lost":false,"new_field":{}}"""));
+        assertThat(running.state()).isEqualTo(ExecState.RUNNING);
+        assertThat(running.state().isFinished()).isFalse();
+        assertThat(running.exitCode()).isNull();
+        assertThat(running.finishedAt()).isNull();
+        assertThat(running.startedAt()).isEqualTo(java.time.Instant.parse("2026-11-24T08:00:00.002Z"));
+        assertThat(running.stdoutBytes()).isEqualTo(7);
+        assertThat(running.background()).isTrue();
+        ExecInfo ended = Wire.execInfo(Wire.JSON.readTree("{\"exec_id\":\"ex_2\",\"state\":\"timed_out\"}"));
+        assertThat(ended.state()).isEqualTo(ExecState.TIMED_OUT);
+        assertThat(ended.state().isFinished()).isTrue();
+        assertThat(Wire.execInfo(Wire.JSON.readTree("{\"exec_id\":\"ex_3\",\"state\":\"paused\"}")).state())
+                .isEqualTo(ExecState.UNKNOWN);
+        assertThatThrownBy(() -> Wire.execInfo(Wire.JSON.readTree("{}"))).isInstanceOf(SandkastenException.class);
+
+        List<FileEntry> entries = Wire.fileList(Wire.JSON.readTree("""
+                {"path":"/workspace","entries":[{"name":"d","path":"/workspace/d","type":"directory","size":4096,
+                 "modified_at":"2026-11-24T08:00:00Z","mode":"0755"},{"name":"p","path":"/workspace/p","type":"fifo",
+                 "size":0,"modified_at":"2026-11-24T08:00:00.5Z","mode":"0644"}]}"""));
+        assertThat(entries).extracting(FileEntry::type).containsExactly(FileType.DIRECTORY, FileType.OTHER);
+        assertThat(entries.getFirst().isDirectory()).isTrue();
+        assertThat(entries.getFirst().mode()).isEqualTo("0755");
+
+        assertThat(Wire.workspaceList(Wire.JSON.readTree("""
+                {"workspaces":[{"id":"a","created_at":"2026-11-24T08:00:00Z","sessions":2},{"id":"b"}]}""")))
+                .containsExactly(new WorkspaceInfo("a", java.time.Instant.parse("2026-11-24T08:00:00Z"), 2),
+                        new WorkspaceInfo("b", null, null));
+    }
+
+    @Test
+    void stdinBodiesCarryTextOrBase64() {
+        assertThat(Wire.stdinBody("hi\n", null, 0, 0, false).toString()).isEqualTo("{\"data\":\"hi\\n\"}");
+        assertThat(Wire.stdinBody(null, new byte[] {9, 0, (byte) 255, 1}, 1, 2, false).toString())
+                .isEqualTo("{\"data\":\"AP8=\",\"encoding\":\"base64\"}");
+        assertThat(Wire.stdinBody(null, null, 0, 0, true).toString()).isEqualTo("{\"close\":true}");
+    }
+
+    @Test
     void defaultsMatchTheOtherSdks() {
         assertThat(SandboxClient.DEFAULT_BASE_URL).isEqualTo("http://127.0.0.1:8080");
         assertThat(SandboxClient.DEFAULT_REQUEST_TIMEOUT).isEqualTo(java.time.Duration.ofSeconds(120));
         assertThat(ExecStream.CANCEL_TIMEOUT).isEqualTo(java.time.Duration.ofSeconds(5));
+        assertThat(SandboxClient.DEFAULT_DETACH_GRACE).isEqualTo(java.time.Duration.ofSeconds(30));
     }
 
     @Test

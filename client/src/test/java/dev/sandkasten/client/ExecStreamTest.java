@@ -18,15 +18,18 @@ import org.junit.jupiter.api.Test;
 class ExecStreamTest {
     // Nothing listens on port 1: a cancel attempted by close() fails at once and is ignored.
     private final Transport transport = new Transport(HttpClient.newHttpClient(), "http://127.0.0.1:1", "k",
-            Duration.ofSeconds(2));
+            Duration.ofSeconds(2), Duration.ofSeconds(30));
 
     private ExecStream stream(String events, Map<String, List<String>> headers) {
-        return new ExecStream(transport, "sb_x", new Transport.OpenStream(HttpHeaders.of(headers, (a, b) -> true),
-                SseReaderTest.trickle(events, 5)));
+        return new ExecStream(transport, "sb_x", open(events, headers), true, null, -1);
     }
 
     private ExecStream stream(String events) {
         return stream(events, Map.of());
+    }
+
+    static Transport.OpenStream open(String events, Map<String, List<String>> headers) {
+        return new Transport.OpenStream(HttpHeaders.of(headers, (a, b) -> true), SseReaderTest.trickle(events, 5));
     }
 
     @Test
@@ -37,7 +40,7 @@ class ExecStreamTest {
         assertThat(s.execId()).isEqualTo("ex_1");
         assertThat(chunks).hasSize(2);
         assertThat(chunks.getFirst()).isEqualTo(new ExecChunk("hé \n", false, null, null, null, 2, StdStream.STDOUT, 2,
-                "ex_1", false));
+                "ex_1", false, null));
         ExecChunk done = chunks.getLast();
         assertThat(done.done()).isTrue();
         assertThat(done.output()).isEmpty();

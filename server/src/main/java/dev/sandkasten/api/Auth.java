@@ -1,24 +1,24 @@
 package dev.sandkasten.api;
 
+import dev.sandkasten.tenant.Tenant;
+import dev.sandkasten.tenant.TenantKeys;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import io.helidon.webserver.http.ServerRequest;
 
 /**
- * Requires {@code Authorization: Bearer <key>} on every {@code /v1/} route. Keys are compared as
- * SHA-256 digests with {@link MessageDigest#isEqual}, so the comparison takes the same time
- * whatever the key and whatever its length.
+ * Requires {@code Authorization: Bearer <key>} on every {@code /v1/} route and records the
+ * key's {@link Tenant} in the request's context, where every handler takes it from
+ * ({@link #tenant}). Keys are looked up by digest in constant time ({@link TenantKeys}).
  */
 final class Auth implements Filter {
-    private final byte[] expectedDigest;
+    private final TenantKeys keys;
 
-    Auth(String apiKey) {
-        this.expectedDigest = sha256(apiKey);
+    Auth(TenantKeys keys) {
+        this.keys = keys;
     }
 
     @Override
@@ -29,7 +29,8 @@ final class Auth implements Filter {
         }
         String header = req.headers().value(HeaderNames.AUTHORIZATION).orElse("");
         String presented = header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : "";
-        if (presented.isEmpty() || !MessageDigest.isEqual(sha256(presented), expectedDigest)) {
+        var tenant = presented.isEmpty() ? java.util.Optional.<Tenant>empty() : keys.authenticate(presented);
+        if (tenant.isEmpty()) {
             res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer");
             String msg = presented.isEmpty()
                     ? "missing API key: send the header 'Authorization: Bearer <key>'"
@@ -37,14 +38,13 @@ final class Auth implements Filter {
             Json.send(res, 401, Json.error(new ApiError(401, "UNAUTHORIZED", msg)));
             return;
         }
+        req.context().register(tenant.get());
         chain.proceed();
     }
 
-    private static byte[] sha256(String s) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+    /** The tenant this request acts for; set by the filter before any {@code /v1/} handler runs. */
+    static Tenant tenant(ServerRequest req) {
+        return req.context().get(Tenant.class)
+                .orElseThrow(() -> new IllegalStateException("no tenant on an authenticated route"));
     }
 }

@@ -8,7 +8,6 @@ import dev.sandkasten.files.FilePath;
 import dev.sandkasten.files.FileStore;
 import dev.sandkasten.session.SessionManager;
 import io.helidon.http.HeaderNames;
-import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.ByteArrayInputStream;
@@ -53,11 +52,11 @@ final class FilesApi {
         return (req, create) -> {
             String v = req.path().pathParameters().get("id");
             if (!id.matcher(v).matches()) throw ApiError.sessionNotFound("session not found").exception();
-            return sessions.workspaceDir(v);
+            return sessions.workspaceDir(Auth.tenant(req), v);
         };
     }
 
-    void routing(HttpRouting.Builder r) {
+    void routing(Routes r) {
         r.post(prefix + "/fs/write", this::write)
                 .post(prefix + "/fs/upload", this::multipartUpload)
                 .get(prefix + "/fs/read", this::read)

@@ -15,6 +15,7 @@ import dev.sandkasten.session.SessionException;
 import dev.sandkasten.session.SessionManager;
 import dev.sandkasten.session.SessionSpec;
 import dev.sandkasten.session.SessionView;
+import dev.sandkasten.tenant.TenantKeys;
 import dev.sandkasten.text.TextEncoder;
 import dev.sandkasten.workspace.WorkspaceStore;
 import io.helidon.http.HeaderNames;
@@ -43,16 +44,17 @@ public final class HttpApi {
 
     private final Config config;
     private final SessionManager sessions;
-    private final String apiKey;
+    private final TenantKeys keys;
     private final BlockingExec blocking;
     private final StreamingExec streaming;
     private final FilesApi files;
     private final WorkspacesApi workspaces;
+    private final OpenApi openApi = new OpenApi();
 
-    public HttpApi(Config config, SessionManager sessions, FileStore fileStore, String apiKey) {
+    public HttpApi(Config config, SessionManager sessions, FileStore fileStore, TenantKeys keys) {
         this.config = config;
         this.sessions = sessions;
-        this.apiKey = apiKey;
+        this.keys = keys;
         this.blocking = new BlockingExec(config.maxOutputBytes());
         this.streaming = new StreamingExec(config.heartbeat(), PROBE);
         this.files = new FilesApi(config, fileStore, "/v1/sessions/{id}", FilesApi.sessions(sessions));
@@ -61,12 +63,14 @@ public final class HttpApi {
 
     public void routing(HttpRouting.Builder r) {
         r.addFilter(new Cors(config.corsOrigins()))
-                .addFilter(new Auth(apiKey))
+                .addFilter(new Auth(keys))
                 .get("/healthz", (req, res) -> {
                     ObjectNode n = Json.object();
                     n.put("status", "ok");
                     Json.send(res, 200, n);
                 })
+                .get("/openapi.json", openApi::send);
+        Routes routes = new Routes(r)
                 .post("/v1/sessions", this::createSession)
                 .get("/v1/sessions", this::listSessions)
                 .get("/v1/sessions/{id}", this::getSession)
@@ -81,11 +85,17 @@ public final class HttpApi {
                 .post("/v1/sessions/{id}/execs/{execId}/signal", this::signalExec)
                 .post("/v1/sessions/{id}/execs/{execId}/resize", this::resizeExec)
                 .delete("/v1/sessions/{id}/execs/{execId}", this::cancelExec);
-        files.routing(r);
-        workspaces.routing(r);
+        files.routing(routes);
+        workspaces.routing(routes);
         r.any((req, res) -> {
-                    throw ApiError.notFound("no route for " + req.prologue().method().text() + " "
-                            + req.path().path()).exception();
+                    String path = req.path().path();
+                    java.util.Set<String> allowed = routes.allowed(path);
+                    if (!allowed.isEmpty()) {
+                        res.header(HeaderNames.ALLOW, String.join(", ", allowed));
+                        throw new ApiError(405, "METHOD_NOT_ALLOWED", req.prologue().method().text() + " is not served for "
+                                + path + "; allowed: " + String.join(", ", allowed)).exception();
+                    }
+                    throw ApiError.notFound("no route for " + req.prologue().method().text() + " " + path).exception();
                 })
                 .error(ApiException.class, (req, res, e) -> sendError(res, e.error()))
                 .error(FileException.class, (req, res, e) -> sendError(res, FilesApi.map(e)))
@@ -114,6 +124,7 @@ public final class HttpApi {
             case GONE -> new ApiError(410, "SESSION_GONE", e.getMessage());
             case INVALID -> ApiError.invalid(e.getMessage());
             case UNAVAILABLE -> new ApiError(503, "UNAVAILABLE", e.getMessage());
+            case QUOTA -> new ApiError(429, "QUOTA_EXCEEDED", e.getMessage());
         };
     }
 
@@ -137,30 +148,30 @@ public final class HttpApi {
         SessionSpec spec = new SessionSpec(image, ttl.map(Duration::ofSeconds),
                 body.stringMap("env", true, 256), body.stringMap("labels", false, 64), body.string("network", 32),
                 body.string("workspace_id", 128));
-        SessionView v = sessions.create(spec).view();
+        SessionView v = sessions.create(Auth.tenant(req), spec).view();
         res.header(HeaderNames.LOCATION, "/v1/sessions/" + v.id());
         Json.send(res, 201, Wire.session(v));
     }
 
     private void listSessions(ServerRequest req, ServerResponse res) {
         ArrayNode arr = Json.MAPPER.createArrayNode();
-        for (SessionView v : sessions.list()) arr.add(Wire.session(v));
+        for (SessionView v : sessions.list(Auth.tenant(req))) arr.add(Wire.session(v));
         Json.send(res, 200, arr);
     }
 
     private void getSession(ServerRequest req, ServerResponse res) {
-        Json.send(res, 200, Wire.session(sessions.view(id(req, "id"))));
+        Json.send(res, 200, Wire.session(sessions.view(Auth.tenant(req), id(req, "id"))));
     }
 
     private void deleteSession(ServerRequest req, ServerResponse res) {
-        sessions.destroy(id(req, "id"));
+        sessions.destroy(Auth.tenant(req), id(req, "id"));
         ObjectNode n = Json.object();
         n.put("ok", true);
         Json.send(res, 200, n);
     }
 
     private void stats(ServerRequest req, ServerResponse res) {
-        CgroupStats s = sessions.stats(id(req, "id"));
+        CgroupStats s = sessions.stats(Auth.tenant(req), id(req, "id"));
         ObjectNode n = Json.object();
         n.put("memory_bytes", s.memoryBytes());
         n.put("memory_limit", s.memoryLimit());
@@ -172,7 +183,7 @@ public final class HttpApi {
     private void execBlocking(ServerRequest req, ServerResponse res) throws InterruptedException {
         String sid = id(req, "id");
         ExecParams params = ExecParams.parse(RequestBody.read(req, config.maxBodyBytes()), config);
-        Exec exec = sessions.exec(sid, params.request());
+        Exec exec = sessions.exec(Auth.tenant(req), sid, params.request());
         if (exec.background()) {
             // Answered at once: the command is a resource to list, attach to, signal or cancel.
             res.header(HeaderNames.LOCATION, "/v1/sessions/" + sid + "/execs/" + exec.id());
@@ -186,7 +197,7 @@ public final class HttpApi {
     private void execStream(ServerRequest req, ServerResponse res) throws InterruptedException {
         String sid = id(req, "id");
         ExecParams params = ExecParams.parse(RequestBody.read(req, config.maxBodyBytes()), config);
-        Exec exec = sessions.exec(sid, params.request());
+        Exec exec = sessions.exec(Auth.tenant(req), sid, params.request());
         SseWriter sink;
         try {
             sink = openStream(res, exec);
@@ -202,7 +213,7 @@ public final class HttpApi {
      * or else {@code Last-Event-ID}. Output format defaults to the one the exec was started with.
      */
     private void attachStream(ServerRequest req, ServerResponse res) throws InterruptedException {
-        Exec exec = sessions.findExec(id(req, "id"), id(req, "execId"));
+        Exec exec = sessions.findExec(Auth.tenant(req), id(req, "id"), id(req, "execId"));
         Query q = new Query(req);
         StreamFormat started = StreamFormat.of(exec.format());
         StreamFormat format = new StreamFormat(
@@ -254,12 +265,12 @@ public final class HttpApi {
 
     private void listExecs(ServerRequest req, ServerResponse res) {
         ArrayNode arr = Json.MAPPER.createArrayNode();
-        for (ExecInfo e : sessions.execs(id(req, "id"))) arr.add(Wire.exec(e));
+        for (ExecInfo e : sessions.execs(Auth.tenant(req), id(req, "id"))) arr.add(Wire.exec(e));
         Json.send(res, 200, arr);
     }
 
     private void getExec(ServerRequest req, ServerResponse res) {
-        Json.send(res, 200, Wire.exec(sessions.findExec(id(req, "id"), id(req, "execId")).info()));
+        Json.send(res, 200, Wire.exec(sessions.findExec(Auth.tenant(req), id(req, "id"), id(req, "execId")).info()));
     }
 
     /**
@@ -267,7 +278,7 @@ public final class HttpApi {
      * are queued for the command; if it does not read, after {@link #STDIN_WAIT} with 409.
      */
     private void writeStdin(ServerRequest req, ServerResponse res) throws InterruptedException {
-        Exec exec = sessions.findExec(id(req, "id"), id(req, "execId"));
+        Exec exec = sessions.findExec(Auth.tenant(req), id(req, "id"), id(req, "execId"));
         RequestBody body = RequestBody.read(req, config.maxBodyBytes());
         boolean close = body.bool("close").orElse(false);
         TextEncoder.Encoding encoding = ExecParams.encoding(body.string("encoding", 16).orElse("utf8"));
@@ -311,7 +322,7 @@ public final class HttpApi {
         String name = body.string("signal", 32).orElseThrow(() -> ApiError.invalid("signal is required, e.g. \"SIGINT\"").exception());
         ExecSignal signal = ExecSignal.parse(name).orElseThrow(() -> ApiError.invalid("unknown signal '" + name
                 + "'; use one of " + java.util.Arrays.stream(ExecSignal.values()).map(ExecSignal::wireName).toList()).exception());
-        int n = sessions.signal(sid, execId, signal);
+        int n = sessions.signal(Auth.tenant(req), sid, execId, signal);
         ObjectNode o = Json.object();
         o.put("ok", true);
         o.put("signal", signal.wireName());
@@ -326,7 +337,7 @@ public final class HttpApi {
         RequestBody body = RequestBody.read(req, config.maxBodyBytes());
         int cols = body.integer("cols", 1, ExecParams.MAX_COLS).orElseThrow(() -> ApiError.invalid("cols is required").exception()).intValue();
         int rows = body.integer("rows", 1, ExecParams.MAX_ROWS).orElseThrow(() -> ApiError.invalid("rows is required").exception()).intValue();
-        sessions.resize(sid, execId, cols, rows);
+        sessions.resize(Auth.tenant(req), sid, execId, cols, rows);
         ObjectNode o = Json.object();
         o.put("ok", true);
         o.put("cols", cols);
@@ -335,7 +346,7 @@ public final class HttpApi {
     }
 
     private void cancelExec(ServerRequest req, ServerResponse res) {
-        sessions.cancel(id(req, "id"), id(req, "execId"));
+        sessions.cancel(Auth.tenant(req), id(req, "id"), id(req, "execId"));
         ObjectNode n = Json.object();
         n.put("ok", true);
         Json.send(res, 200, n);

@@ -13,6 +13,7 @@ final class Wire {
     static ObjectNode session(SessionView v) {
         ObjectNode n = Json.object();
         n.put("id", v.id());
+        n.put("tenant", v.tenant());
         n.put("image", v.image());
         n.put("status", v.status().wireName());
         n.put("cwd", v.cwd());

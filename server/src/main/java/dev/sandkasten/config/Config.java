@@ -46,7 +46,12 @@ public record Config(
         long maxBodyBytes,
         Duration reaperInterval,
         long maxFileBytes,
-        long maxReadBytes) {
+        long maxReadBytes,
+        java.util.List<dev.sandkasten.tenant.TenantKey> tenants,
+        java.util.List<String> egressDeny,
+        long workspaceQuotaBytes,
+        int warmPoolSize,
+        java.util.List<String> warmPoolImages) {
 
     /** True if the listen address is only reachable from this machine. */
     public boolean listensOnLoopback() {

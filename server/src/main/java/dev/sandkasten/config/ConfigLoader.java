@@ -9,7 +9,11 @@ import dev.sandkasten.sandbox.NetworkMode;
 import dev.sandkasten.sandbox.SeccompProfile;
 import java.nio.file.Path;
 import java.time.Duration;
+import dev.sandkasten.tenant.Tenant;
+import dev.sandkasten.tenant.TenantKey;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -34,6 +38,8 @@ public final class ConfigLoader {
         DEFAULTS.put("session_ttl_seconds", "1800");
         DEFAULTS.put("session_max_ttl_seconds", "86400");
         DEFAULTS.put("max_sessions", "500");
+        DEFAULTS.put("warm_pool_size", "2");
+        DEFAULTS.put("warm_pool_images", "");
         DEFAULTS.put("exec_timeout_ms", "120000");
         DEFAULTS.put("exec_max_timeout_ms", "3600000");
         DEFAULTS.put("max_output_bytes", "1MiB");
@@ -53,10 +59,12 @@ public final class ConfigLoader {
         DEFAULTS.put("sandbox_hostname", "sandbox");
         DEFAULTS.put("seccomp_profile", "default");
         DEFAULTS.put("network_modes", "none");
+        DEFAULTS.put("egress_deny", "private");
         DEFAULTS.put("cors_origins", "");
         DEFAULTS.put("open_files_limit", "4096");
         DEFAULTS.put("file_size_limit", "4GiB");
         DEFAULTS.put("tmpfs_size", "512MiB");
+        DEFAULTS.put("workspace_quota", "0");
         DEFAULTS.put("max_body_bytes", "8MiB");
         DEFAULTS.put("reaper_interval_ms", "1000");
         DEFAULTS.put("max_file_bytes", "2GiB");
@@ -72,7 +80,8 @@ public final class ConfigLoader {
      */
     public static Config load(Optional<Path> configFile, Map<String, String> env, Map<String, String> flags) {
         Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
-        if (configFile.isPresent()) values.putAll(readYaml(configFile.get()));
+        List<TenantKey> tenants = new ArrayList<>();
+        if (configFile.isPresent()) values.putAll(readYaml(configFile.get(), tenants));
         for (String key : DEFAULTS.keySet()) {
             String v = env.get("SANDKASTEN_" + key.toUpperCase(Locale.ROOT));
             if (v != null) values.put(key, v);
@@ -81,10 +90,11 @@ public final class ConfigLoader {
             if (!DEFAULTS.containsKey(e.getKey())) throw new ConfigException("unknown setting '" + e.getKey() + "'");
             values.put(e.getKey(), e.getValue());
         }
-        return build(values, env);
+        return build(values, env, tenants);
     }
 
-    private static Map<String, String> readYaml(Path file) {
+    /** Reads the file's settings; its {@code tenants} list goes to {@code tenants}. */
+    private static Map<String, String> readYaml(Path file, List<TenantKey> tenants) {
         JsonNode root;
         try {
             root = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(file));
@@ -96,6 +106,10 @@ public final class ConfigLoader {
         if (!root.isObject()) throw new ConfigException("config file " + file + " must be a mapping of settings");
         for (var it = root.properties().iterator(); it.hasNext(); ) {
             var e = it.next();
+            if (e.getKey().equals("tenants")) {
+                tenants.addAll(readTenants(file, e.getValue()));
+                continue;
+            }
             if (!DEFAULTS.containsKey(e.getKey())) {
                 throw new ConfigException("unknown setting '" + e.getKey() + "' in " + file
                         + "; known settings: " + String.join(", ", DEFAULTS.keySet()));
@@ -106,7 +120,59 @@ public final class ConfigLoader {
         return out;
     }
 
-    private static Config build(Map<String, String> v, Map<String, String> env) {
+    /** The images to keep warm sandboxes of; empty means the default image. */
+    private static List<String> warmPoolImages(Map<String, String> v) {
+        List<String> out = new ArrayList<>();
+        for (String name : v.get("warm_pool_images").split(",")) if (!name.isBlank()) out.add(name.trim());
+        return out.isEmpty() ? List.of(v.get("default_image").trim()) : List.copyOf(out);
+    }
+
+    /** 0 (no quota) or at least 8 MiB, the least an ext4 file system with a journal is useful at. */
+    private static long workspaceQuota(Map<String, String> v) {
+        if (v.get("workspace_quota").trim().equals("0")) return 0;
+        return size(v, "workspace_quota", 8L << 20, 1L << 50);
+    }
+
+    private static final java.util.Set<String> TENANT_FIELDS =
+            java.util.Set.of("name", "key_sha256", "admin", "max_sessions", "max_concurrent_execs");
+
+    private static List<TenantKey> readTenants(Path file, JsonNode list) {
+        if (!list.isArray()) throw new ConfigException("tenants in " + file + " must be a list");
+        List<TenantKey> out = new ArrayList<>();
+        for (JsonNode t : list) {
+            if (!t.isObject()) throw new ConfigException("each entry of tenants in " + file + " must be a mapping");
+            for (var it = t.fieldNames(); it.hasNext(); ) {
+                String f = it.next();
+                if (!TENANT_FIELDS.contains(f)) {
+                    throw new ConfigException("unknown tenant setting '" + f + "' in " + file + "; known: "
+                            + String.join(", ", new java.util.TreeSet<>(TENANT_FIELDS)));
+                }
+            }
+            String name = t.path("name").asText("");
+            if (!Tenant.validName(name) || name.equals(Tenant.ADMIN)) {
+                throw new ConfigException("tenant name '" + name + "' in " + file + " must be 1 to 32 characters of a-z, "
+                        + "0-9, '_' and '-', starting with a letter or digit, and not '" + Tenant.ADMIN + "' (the api_key's tenant)");
+            }
+            byte[] digest;
+            try {
+                digest = TenantKey.parseDigest(t.path("key_sha256").asText(""));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("tenant '" + name + "': key_sha256 must be the 64 hex digits of the SHA-256 of "
+                        + "its key (`sandkasten key` makes a key and prints it)");
+            }
+            String unlimited = Integer.toString(Integer.MAX_VALUE);
+            int maxSessions = (int) integer(Map.of(), "tenant '" + name + "' max_sessions",
+                    t.path("max_sessions").asText(unlimited), 1, Integer.MAX_VALUE);
+            int maxExecs = (int) integer(Map.of(), "tenant '" + name + "' max_concurrent_execs",
+                    t.path("max_concurrent_execs").asText(unlimited), 1, Integer.MAX_VALUE);
+            JsonNode admin = t.path("admin");
+            if (!admin.isMissingNode() && !admin.isBoolean()) throw new ConfigException("tenant '" + name + "': admin must be true or false");
+            out.add(new TenantKey(new Tenant(name, admin.asBoolean(false), maxSessions, maxExecs), digest));
+        }
+        return out;
+    }
+
+    private static Config build(Map<String, String> v, Map<String, String> env, List<TenantKey> tenants) {
         String listen = v.get("listen").trim();
         int colon = listen.lastIndexOf(':');
         if (colon <= 0) throw new ConfigException("listen must be HOST:PORT, got '" + listen + "'");
@@ -158,6 +224,7 @@ public final class ConfigLoader {
             networkModes.add(NetworkMode.fromWire(name).orElseThrow(() -> new ConfigException(
                     "network_modes lists '" + name + "'; known modes: none, egress")));
         }
+        List<String> egressDeny = EgressDeny.parse(v.get("egress_deny"));
         if (!networkModes.contains(NetworkMode.NONE)) {
             throw new ConfigException("network_modes must include none (the mode of sessions that ask for none)");
         }
@@ -189,7 +256,12 @@ public final class ConfigLoader {
                 size(v, "max_body_bytes", 64 * 1024, 1L << 30),
                 Duration.ofMillis(integer(v, "reaper_interval_ms", 10, 3_600_000)),
                 size(v, "max_file_bytes", 1, 1L << 50),
-                size(v, "max_read_bytes", 1, 256L << 20));
+                size(v, "max_read_bytes", 1, 256L << 20),
+                List.copyOf(tenants),
+                egressDeny,
+                workspaceQuota(v),
+                (int) integer(v, "warm_pool_size", 0, 1000),
+                warmPoolImages(v));
     }
 
     private static java.util.Set<String> corsOrigins(String list) {

@@ -15,11 +15,28 @@ import java.util.Optional;
  * Where the API key comes from: the configuration if it names one, else a key generated on first
  * start and kept in the data directory with mode 0600.
  */
-final class ApiKeys {
+public final class ApiKeys {
     private ApiKeys() {}
 
     /** A key and whether it was just generated (and so must be shown once). */
     record Resolved(String key, boolean generated, Path file) {}
+
+    /** A new key: 256 random bits, URL-safe. */
+    static String generate() {
+        byte[] b = new byte[32];
+        new SecureRandom().nextBytes(b);
+        return "sk_" + Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+
+    /**
+     * {@code sandkasten key}: prints a new key for a tenant and the {@code key_sha256} line that
+     * goes into the config, which never holds the key itself.
+     */
+    public static void printNewTenantKey(java.io.PrintStream out) {
+        String key = generate();
+        out.println("key:        " + key + "   (give this to the tenant; it is not stored anywhere)");
+        out.println("key_sha256: " + java.util.HexFormat.of().formatHex(dev.sandkasten.tenant.TenantKeys.sha256(key)));
+    }
 
     static Resolved resolve(Optional<String> configured, Path dataDir) {
         if (configured.isPresent()) return new Resolved(configured.get(), false, null);
@@ -29,9 +46,7 @@ final class ApiKeys {
                 String key = Files.readString(file, StandardCharsets.UTF_8).trim();
                 if (key.length() >= 16) return new Resolved(key, false, file);
             }
-            byte[] b = new byte[32];
-            new SecureRandom().nextBytes(b);
-            String key = "sk_" + Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+            String key = generate();
             Path tmp = dataDir.resolve("api-key.tmp");
             Files.deleteIfExists(tmp);
             try {

@@ -16,8 +16,12 @@ import dev.sandkasten.sandbox.FileHelper;
 import dev.sandkasten.sandbox.SandboxLauncher;
 import dev.sandkasten.sandbox.NetworkMode;
 import dev.sandkasten.sandbox.ProcessLimits;
+import dev.sandkasten.sandbox.QuotaDisk;
 import dev.sandkasten.sandbox.SandboxSettings;
 import dev.sandkasten.session.SessionManager;
+import dev.sandkasten.tenant.Tenant;
+import dev.sandkasten.tenant.TenantKey;
+import dev.sandkasten.tenant.TenantKeys;
 import io.helidon.webserver.WebServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -72,7 +76,8 @@ public final class Daemon implements AutoCloseable {
 
         SandboxSettings settings = new SandboxSettings(config.dataDir(), controlRoot, config.sandboxUid(), config.sandboxHostname(),
                 config.seccompProfile(),
-                new ProcessLimits(config.openFilesLimit(), config.fileSizeLimitBytes(), config.tmpfsSizeBytes()));
+                new ProcessLimits(config.openFilesLimit(), config.fileSizeLimitBytes(), config.tmpfsSizeBytes()),
+                config.egressDeny(), config.workspaceQuotaBytes());
         new RootfsLayout(settings).write();
         ImageCatalog images = ImageCatalog.builtIn();
         for (String name : images.names()) {
@@ -82,10 +87,11 @@ public final class Daemon implements AutoCloseable {
         }
         SandboxLauncher launcher = new SandboxLauncher(settings, cgroups, programs.bwrap(), programs.setpriv(),
                 programs.prlimit(), programs.slirp4netns());
+        // Workspace file systems an earlier run left mounted (it was killed): unmount, then start clean.
+        QuotaDisk.unmountAllBelow(config.dataDir());
         SessionManager sessions = new SessionManager(config, images, launcher, settings.sessionsDir());
-        sessions.recoverLost();
         FileStore files = new FileStore(new FileHelper(settings, programs.bwrap(), programs.setpriv()));
-        HttpApi api = new HttpApi(config, sessions, files, key.key());
+        HttpApi api = new HttpApi(config, sessions, files, tenantKeys(key.key(), config));
         WebServer server;
         try {
             server = WebServer.builder()
@@ -133,8 +139,21 @@ public final class Daemon implements AutoCloseable {
     public void close() {
         server.stop();
         sessions.close();
+        QuotaDisk.unmountAllBelow(sessions.dataDir());
         cgroups.removeBase();
         deleteControlRoot(controlRoot);
+    }
+
+    /** The admin tenant of the daemon's own key, then the configured tenants. */
+    private static TenantKeys tenantKeys(String adminKey, Config config) {
+        List<TenantKey> all = new java.util.ArrayList<>();
+        all.add(new TenantKey(Tenant.builtInAdmin(), TenantKeys.sha256(adminKey)));
+        all.addAll(config.tenants());
+        try {
+            return new TenantKeys(all);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage().replace("another tenant", "another tenant (or the api_key)"));
+        }
     }
 
     private static void deleteControlRoot(Path dir) {
@@ -150,9 +169,29 @@ public final class Daemon implements AutoCloseable {
             Files.createDirectories(dir);
             // Others may traverse (the sandbox uid must reach its bind-mount sources) but not list or read.
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
-            return dir;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create data directory " + dir, e);
+        }
+        requireTraversable(dir.toAbsolutePath());
+        return dir;
+    }
+
+    /**
+     * Bubblewrap runs as the unprivileged sandbox uid and must reach its bind-mount sources below
+     * the data directory; a directory above it that others may not search (a 0700 home or
+     * {@code mktemp -d} directory) would make every session fail to start, so say so at start.
+     */
+    private static void requireTraversable(Path dir) {
+        for (Path p = dir.getParent(); p != null; p = p.getParent()) {
+            try {
+                if (!Files.getPosixFilePermissions(p).contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
+                    throw new ConfigException("the data directory " + dir + " is below " + p + ", which other users may "
+                            + "not enter (mode without o+x), so sandboxes could not reach their files: "
+                            + "choose a data directory elsewhere, or chmod o+x " + p);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot check the permissions of " + p, e);
+            }
         }
     }
 

@@ -27,6 +27,8 @@ final class Prerequisites {
         if (find("bwrap").isEmpty()) missing.add("bubblewrap");
         if (find("setpriv").isEmpty() || find("prlimit").isEmpty()) missing.add("util-linux");
         if (egress && find("slirp4netns").isEmpty()) missing.add("slirp4netns");
+        if (egress && find("ip").isEmpty()) missing.add("iproute2");
+        if (egress && find("nsenter").isEmpty() && !missing.contains("util-linux")) missing.add("util-linux");
         if (!pythonReady()) missing.addAll(List.of("python3", "python3-pip", "python3-venv"));
         if (!missing.isEmpty()) {
             String cmd = "apt-get install -y --no-install-recommends " + String.join(" ", missing);

@@ -251,6 +251,10 @@ public final class FileStore {
             default -> {
                 // The helper's messages name paths in its own view only (/workspace/...), never host paths.
                 String last = err.isEmpty() ? "" : ": " + err.lines().reduce((a, b) -> b).orElse("").replaceFirst("^[^:]*: ", "");
+                if (err.contains("No space left on device") || err.contains("Disk quota exceeded")) {
+                    throw new FileException(FileException.Reason.TOO_LARGE, "the workspace is full (its size is the daemon's "
+                            + "workspace_quota): writing " + innerPath + " failed" + last);
+                }
                 throw new FileException(FileException.Reason.FAILED, "the operation on " + innerPath + " failed" + last);
             }
         }

@@ -72,6 +72,11 @@ public final class SandboxLauncher {
                 Files.setAttribute(workspace, "unix:uid", settings.hostUid());
                 Files.setAttribute(workspace, "unix:gid", settings.hostUid());
                 Files.setPosixFilePermissions(workspace, PosixFilePermissions.fromString("rwxr-xr-x"));
+                if (settings.workspaceQuotaBytes() > 0) {
+                    // Unmounted with the session's directory (SessionManager), or below at a failed launch.
+                    new QuotaDisk(settings.workspaceQuotaBytes(), settings.hostUid())
+                            .mount(sessionDir.resolve("workspace.img"), workspace);
+                }
             }
             cgroup = cgroups.create(spec.name(), spec.limits());
 
@@ -101,6 +106,7 @@ public final class SandboxLauncher {
             return new Sandbox(spec.name(), process, controlDir, outputDir, logFile, cgroup);
         } catch (IOException | RuntimeException e) {
             if (cgroup != null) cgroup.destroy();
+            QuotaDisk.unmount(workspace);
             try {
                 FileTrees.deleteTree(controlDir);
             } catch (IOException cleanup) {
@@ -124,7 +130,13 @@ public final class SandboxLauncher {
         long inner = ProcessHandle.of(sandbox.pid()).flatMap(p -> p.children().findFirst()).map(ProcessHandle::pid)
                 .orElseThrow(() -> new IOException("the sandbox has no namespace process to attach the network to"));
         Path netns = Path.of("/proc", Long.toString(inner), "ns", "net");
+        // Denied networks become "prohibit" routes in the sandbox's namespace before slirp4netns
+        // adds the default route, so no packet for them ever reaches it (connect fails with EACCES).
+        // The sandbox cannot remove them: it holds no capabilities.
+        StringBuilder denied = new StringBuilder();
+        for (String cidr : deniedNetworks()) denied.append("route add prohibit ").append(cidr).append('\n');
         String script = "echo $$ > " + Shell.quote(sandbox.cgroup().helperJoinFile().toString()) + "\n"
+                + "nsenter --net=" + Shell.quote(netns.toString()) + " ip -batch - <<'EOF'\n" + denied + "EOF\n"
                 + "exec " + Shell.quote(slirp4netns) + " --configure --mtu=65520 --disable-host-loopback --enable-sandbox"
                 + " --enable-seccomp --netns-type=path " + Shell.quote(netns.toString()) + " tap0\n";
         ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", script);
@@ -149,6 +161,21 @@ public final class SandboxLauncher {
             }
         }
         throw new IOException("the sandbox's network did not come up within 10 s (see its sandbox.log)");
+    }
+
+    /**
+     * The configured {@code egress_deny} networks plus every IPv4 address of this host: slirp4netns
+     * connects from the host, so without them a session could reach a daemon (or anything else)
+     * listening on one of the host's own addresses.
+     */
+    private List<String> deniedNetworks() throws IOException {
+        List<String> out = new ArrayList<>(settings.egressDeny());
+        for (var nif : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+            for (var addr : java.util.Collections.list(nif.getInetAddresses())) {
+                if (addr instanceof java.net.Inet4Address && !addr.isLoopbackAddress()) out.add(addr.getHostAddress() + "/32");
+            }
+        }
+        return out;
     }
 
     /**

@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Session {
     private final String id;
+    private final String tenant;
     private final String image;
     private final Instant createdAt;
     private final Duration ttl;
@@ -36,8 +37,10 @@ public final class Session {
     private volatile String cwd = "/workspace";
     private volatile String workspaceId;
 
-    Session(String id, String image, Duration ttl, Map<String, String> labels, SessionShell shell, int history) {
+    Session(String id, String tenant, String image, Duration ttl, Map<String, String> labels, SessionShell shell,
+            int history) {
         this.id = id;
+        this.tenant = tenant;
         this.history = history;
         this.image = image;
         this.ttl = ttl;
@@ -58,6 +61,11 @@ public final class Session {
 
     public String id() {
         return id;
+    }
+
+    /** The name of the tenant that owns the session. */
+    public String tenant() {
+        return tenant;
     }
 
     public SessionStatus status() {
@@ -145,6 +153,6 @@ public final class Session {
     }
 
     public SessionView view() {
-        return new SessionView(id, image, status, cwd, workspaceId, createdAt, expiresAt, lastActivity, labels);
+        return new SessionView(id, tenant, image, status, cwd, workspaceId, createdAt, expiresAt, lastActivity, labels);
     }
 }

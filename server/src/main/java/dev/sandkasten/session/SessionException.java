@@ -6,7 +6,7 @@ package dev.sandkasten.session;
  */
 public final class SessionException extends RuntimeException {
     /** Why an operation was refused. */
-    public enum Reason { NOT_FOUND, EXEC_NOT_FOUND, EXEC_FINISHED, EXEC_NOT_RUNNING, NO_PTY, GONE, INVALID, UNAVAILABLE }
+    public enum Reason { NOT_FOUND, EXEC_NOT_FOUND, EXEC_FINISHED, EXEC_NOT_RUNNING, NO_PTY, GONE, INVALID, UNAVAILABLE, QUOTA }
 
     private final Reason reason;
 

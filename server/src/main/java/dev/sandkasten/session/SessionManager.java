@@ -12,9 +12,12 @@ import dev.sandkasten.sandbox.FileTrees;
 import dev.sandkasten.sandbox.Image;
 import dev.sandkasten.sandbox.ImageCatalog;
 import dev.sandkasten.sandbox.NetworkMode;
+import dev.sandkasten.sandbox.QuotaDisk;
 import dev.sandkasten.sandbox.SandboxLauncher;
 import dev.sandkasten.sandbox.SandboxSpec;
+import dev.sandkasten.tenant.Tenant;
 import dev.sandkasten.workspace.WorkspaceStore;
+import dev.sandkasten.workspace.WorkspaceStores;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,14 +62,14 @@ public final class SessionManager implements AutoCloseable {
     private final Map<String, SessionView> tombstones = new LinkedHashMap<>();
     private final Semaphore slots;
     private final ScheduledExecutorService reaper;
-    private final WorkspaceStore workspaces;
+    private final WorkspaceStores workspaces;
+    private final TenantQuotas quotas = new TenantQuotas();
+    /** Sandboxes started ahead of need; null when {@code warm_pool_size} is 0. */
+    private final WarmPool pool;
 
     public SessionManager(Config config, ImageCatalog images, SandboxLauncher launcher, Path sessionsDir) {
-        this(config, images, launcher, sessionsDir, new WorkspaceStore(sessionsDir.resolveSibling("workspaces"), config.sandboxUid()));
-    }
-
-    public SessionManager(Config config, ImageCatalog images, SandboxLauncher launcher, Path sessionsDir, WorkspaceStore workspaces) {
-        this.workspaces = workspaces;
+        this.workspaces = new WorkspaceStores(sessionsDir.getParent(), config.sandboxUid(),
+                config.workspaceQuotaBytes() > 0 ? new QuotaDisk(config.workspaceQuotaBytes(), config.sandboxUid()) : null);
         this.config = config;
         this.images = images;
         this.launcher = launcher;
@@ -75,11 +78,29 @@ public final class SessionManager implements AutoCloseable {
         this.ioThreads = Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("sk-io-", 0).factory());
         this.shellOptions = new SessionShell.Options(config.outputWindowBytes(), config.execLogMaxBytes(), config.killGrace());
         this.reaper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("sk-reaper").factory());
+        for (String name : config.warmPoolImages()) {
+            if (images.find(name).isEmpty()) {
+                throw new IllegalStateException("warm_pool_images names the unknown image '" + name + "'; available: "
+                        + String.join(", ", images.names()));
+            }
+        }
+        recoverLost(); // before the pool starts sandboxes in the same directory
+        this.pool = config.warmPoolSize() == 0 ? null : new WarmPool(config.warmPoolImages(), config.warmPoolSize(),
+                name -> {
+                    String id = newId();
+                    return new WarmPool.Warm(id, startShell(id, images.find(name).orElseThrow(), Map.of(),
+                            NetworkMode.NONE, Optional.empty()));
+                },
+                w -> {
+                    w.shell().close();
+                    deleteDir(sessionsDir.resolve(w.id()));
+                });
         long every = config.reaperInterval().toMillis();
         reaper.scheduleWithFixedDelay(this::reap, every, every, TimeUnit.MILLISECONDS);
     }
 
-    public Session create(SessionSpec spec) {
+    /** Starts a session owned by {@code tenant}; throws QUOTA beyond the tenant's or UNAVAILABLE beyond the daemon's limit. */
+    public Session create(Tenant tenant, SessionSpec spec) {
         String imageName = spec.image().orElse(config.defaultImage());
         Image image = images.find(imageName).orElseThrow(() -> new SessionException(SessionException.Reason.INVALID,
                 "unknown image '" + imageName + "'; available: " + String.join(", ", images.names())));
@@ -97,33 +118,54 @@ public final class SessionManager implements AutoCloseable {
             throw new SessionException(SessionException.Reason.INVALID, "workspace_id must be 1 to 64 characters of "
                     + "letters, digits, '_', '-' and '.', starting with a letter or digit");
         }
+        quotas.acquireSession(tenant);
         if (!slots.tryAcquire()) {
+            quotas.releaseSession(tenant.name());
             throw new SessionException(SessionException.Reason.UNAVAILABLE,
                     "the daemon is at its session limit (" + config.maxSessions() + "); destroy a session or retry later");
         }
-        String id = newId();
+        // A request that a pooled sandbox fits (no env, workspace or network of its own) takes one.
+        Optional<WarmPool.Warm> warm = pool != null && spec.env().isEmpty() && spec.workspaceId().isEmpty()
+                && network == NetworkMode.NONE ? pool.take(image.name()) : Optional.empty();
+        String id = warm.map(WarmPool.Warm::id).orElseGet(SessionManager::newId);
         Optional<Path> workspace = Optional.empty();
+        WorkspaceStore store = workspaces.of(tenant.name());
         try {
-            if (spec.workspaceId().isPresent()) workspace = Optional.of(workspaces.acquire(spec.workspaceId().get()));
-            CgroupLimits limits = new CgroupLimits(config.memoryLimitBytes(), config.pidsLimit(), config.cpuLimit());
-            SessionShell shell = SessionShell.start(new SandboxSpec(id, image, spec.env(), limits, network, workspace),
-                    launcher, ioThreads, shellOptions);
-            Session session = new Session(id, image.name(), ttl, spec.labels(), shell, config.execHistory());
+            if (spec.workspaceId().isPresent()) workspace = Optional.of(store.acquire(spec.workspaceId().get()));
+            SessionShell shell = warm.isPresent() ? warm.get().shell()
+                    : startShell(id, image, spec.env(), network, workspace);
+            Session session = new Session(id, tenant.name(), image.name(), ttl, spec.labels(), shell, config.execHistory());
             session.workspaceId(spec.workspaceId().orElse(null));
-            try {
-                SessionRecord.save(sessionsDir.resolve(id), session.view());
-            } catch (IOException e) {
-                log.warn("could not write the record of session {}; after a restart it will be unknown: {}", id, e.toString());
-            }
+            // Off the answer's path: a file write on the data directory's file system can stall
+            // behind its journal, and the record only matters after a crash.
+            SessionView record = session.view();
+            ioThreads.execute(() -> {
+                try {
+                    if (live.containsKey(id)) SessionRecord.save(sessionsDir.resolve(id), record);
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // the session ended meanwhile and its directory is gone: nothing to record
+                } catch (IOException e) {
+                    log.warn("could not write the record of session {}; after a restart it will be unknown: {}", id, e.toString());
+                }
+            });
             live.put(id, session);
             shell.lost().thenRun(() -> onLost(session));
             return session;
         } catch (RuntimeException e) {
-            if (workspace.isPresent()) workspaces.release(spec.workspaceId().get());
+            warm.ifPresent(w -> w.shell().close());
+            if (workspace.isPresent()) store.release(spec.workspaceId().get());
             slots.release();
+            quotas.releaseSession(tenant.name());
             deleteDir(sessionsDir.resolve(id));
             throw e;
         }
+    }
+
+    private SessionShell startShell(String id, Image image, Map<String, String> env, NetworkMode network,
+            Optional<Path> workspace) {
+        CgroupLimits limits = new CgroupLimits(config.memoryLimitBytes(), config.pidsLimit(), config.cpuLimit());
+        return SessionShell.start(new SandboxSpec(id, image, env, limits, network, workspace), launcher, ioThreads,
+                shellOptions);
     }
 
     private void onLost(Session session) {
@@ -140,14 +182,19 @@ public final class SessionManager implements AutoCloseable {
         return "sb_" + Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
 
-    /** A live session; throws NOT_FOUND or GONE (for a session that ended recently). */
-    public Session get(String id) {
+    /**
+     * A live session of the tenant; throws NOT_FOUND (also for another tenant's session, which
+     * must look exactly like one that does not exist) or GONE (for a session that ended recently).
+     */
+    public Session get(Tenant tenant, String id) {
         Session s = live.get(id);
-        if (s != null) return s;
-        synchronized (tombstones) {
-            SessionView t = tombstones.get(id);
-            if (t != null) throw new SessionException(SessionException.Reason.GONE,
-                    "session " + id + " is " + t.status().wireName());
+        if (s != null && tenant.mayAccess(s.tenant())) return s;
+        if (s == null) {
+            synchronized (tombstones) {
+                SessionView t = tombstones.get(id);
+                if (t != null && tenant.mayAccess(t.tenant())) throw new SessionException(SessionException.Reason.GONE,
+                        "session " + id + " is " + t.status().wireName());
+            }
         }
         throw new SessionException(SessionException.Reason.NOT_FOUND, "session " + id + " not found");
     }
@@ -156,17 +203,23 @@ public final class SessionManager implements AutoCloseable {
      * The host directory of a running session's /workspace, for the file routes (which never open
      * it themselves; see {@code FileStore}). Throws like {@link #get} for a session that is not running.
      */
-    public Path workspaceDir(String id) {
-        Session s = get(id);
+    public Path workspaceDir(Tenant tenant, String id) {
+        Session s = get(tenant, id);
         if (s.status() != SessionStatus.RUNNING) {
             throw new SessionException(SessionException.Reason.GONE, "session " + id + " is " + s.status().wireName());
         }
         s.touch();
-        return s.workspaceId() != null ? workspaces.open(s.workspaceId()) : sessionsDir.resolve(id).resolve("workspace");
+        return s.workspaceId() != null ? workspaces.of(s.tenant()).open(s.workspaceId())
+                : sessionsDir.resolve(id).resolve("workspace");
     }
 
-    /** The persistent workspaces, for the workspace routes. */
-    public WorkspaceStore workspaces() {
+    /** The data directory the sessions and workspaces live in. */
+    public Path dataDir() {
+        return sessionsDir.getParent();
+    }
+
+    /** The persistent workspaces of every tenant, for the workspace routes. */
+    public WorkspaceStores workspaces() {
         return workspaces;
     }
 
@@ -175,7 +228,7 @@ public final class SessionManager implements AutoCloseable {
      * whose sandbox died with that run. Each is remembered as {@code lost} (so clients get 410,
      * not 404) and its directory removed. Returns how many there were.
      */
-    public int recoverLost() {
+    private int recoverLost() {
         if (!Files.isDirectory(sessionsDir)) return 0;
         int n = 0;
         try (var dirs = Files.list(sessionsDir)) {
@@ -191,35 +244,51 @@ public final class SessionManager implements AutoCloseable {
         return n;
     }
 
-    /** A session's snapshot, live or recently ended. */
-    public SessionView view(String id) {
+    /** A session's snapshot, live or recently ended, if the tenant may see it. */
+    public SessionView view(Tenant tenant, String id) {
         Session s = live.get(id);
-        if (s != null) return s.view();
-        synchronized (tombstones) {
-            SessionView t = tombstones.get(id);
-            if (t != null) return t;
+        if (s != null && tenant.mayAccess(s.tenant())) return s.view();
+        if (s == null) {
+            synchronized (tombstones) {
+                SessionView t = tombstones.get(id);
+                if (t != null && tenant.mayAccess(t.tenant())) return t;
+            }
         }
         throw new SessionException(SessionException.Reason.NOT_FOUND, "session " + id + " not found");
     }
 
-    public List<SessionView> list() {
+    /** The live sessions the tenant may see, oldest first. */
+    public List<SessionView> list(Tenant tenant) {
         List<SessionView> out = new ArrayList<>();
-        for (Session s : live.values()) out.add(s.view());
+        for (Session s : live.values()) if (tenant.mayAccess(s.tenant())) out.add(s.view());
         out.sort(Comparator.comparing(SessionView::createdAt));
         return out;
     }
 
-    public Exec exec(String id, ExecRequest request) {
-        Session s = get(id);
+    /**
+     * Queues a command. It counts against the quota of the tenant that owns the session (an
+     * admin acting on it included) until it ends.
+     */
+    public Exec exec(Tenant tenant, String id, ExecRequest request) {
+        Session s = get(tenant, id);
         if (s.status() != SessionStatus.RUNNING) {
             throw new SessionException(SessionException.Reason.GONE, "session " + id + " is " + s.status().wireName()
                     + ": its sandbox died; create a new session");
         }
-        return s.submit(request);
+        quotas.acquireExec(s.tenant());
+        Exec exec;
+        try {
+            exec = s.submit(request);
+        } catch (RuntimeException e) {
+            quotas.releaseExec(s.tenant());
+            throw e;
+        }
+        exec.outcome().whenComplete((o, e) -> quotas.releaseExec(s.tenant()));
+        return exec;
     }
 
-    public void cancel(String id, String execId) {
-        Exec exec = findExec(id, execId);
+    public void cancel(Tenant tenant, String id, String execId) {
+        Exec exec = findExec(tenant, id, execId);
         if (exec.isDone()) {
             throw new SessionException(SessionException.Reason.EXEC_FINISHED, "exec " + execId + " has already ended ("
                     + exec.info().state().wireName() + "); there is nothing to cancel");
@@ -231,9 +300,9 @@ public final class SessionManager implements AutoCloseable {
      * Sends a signal to a running command's process tree (not to the shell); returns how many
      * processes got it. Throws EXEC_NOT_RUNNING for a queued or finished command.
      */
-    public int signal(String id, String execId, ExecSignal signal) {
-        Session s = get(id);
-        Exec exec = findExec(id, execId);
+    public int signal(Tenant tenant, String id, String execId, ExecSignal signal) {
+        Session s = get(tenant, id);
+        Exec exec = findExec(tenant, id, execId);
         int n = exec.isDone() ? -1 : s.shell().signal(exec, signal);
         if (n < 0) {
             String state = exec.info().state().wireName();
@@ -244,9 +313,9 @@ public final class SessionManager implements AutoCloseable {
     }
 
     /** Sets the terminal size of a running PTY command; throws NO_PTY or EXEC_NOT_RUNNING. */
-    public void resize(String id, String execId, int cols, int rows) {
-        Session s = get(id);
-        Exec exec = findExec(id, execId);
+    public void resize(Tenant tenant, String id, String execId, int cols, int rows) {
+        Session s = get(tenant, id);
+        Exec exec = findExec(tenant, id, execId);
         if (!exec.pty()) {
             throw new SessionException(SessionException.Reason.NO_PTY, "exec " + execId
                     + " was not started with \"pty\": true; it has no terminal to resize");
@@ -259,29 +328,29 @@ public final class SessionManager implements AutoCloseable {
     }
 
     /** A queued, running or recently finished exec of a session; throws EXEC_NOT_FOUND if there is none. */
-    public Exec findExec(String id, String execId) {
-        return get(id).exec(execId).orElseThrow(() -> new SessionException(SessionException.Reason.EXEC_NOT_FOUND,
+    public Exec findExec(Tenant tenant, String id, String execId) {
+        return get(tenant, id).exec(execId).orElseThrow(() -> new SessionException(SessionException.Reason.EXEC_NOT_FOUND,
                 "exec " + execId + " not found in session " + id + " (finished execs are kept for the last "
                         + config.execHistory() + " commands)"));
     }
 
     /** Snapshots of a session's queued, running and recently finished execs, oldest first. */
-    public List<ExecInfo> execs(String id) {
+    public List<ExecInfo> execs(Tenant tenant, String id) {
         List<ExecInfo> out = new ArrayList<>();
-        for (Exec e : get(id).execs()) out.add(e.info());
+        for (Exec e : get(tenant, id).execs()) out.add(e.info());
         return out;
     }
 
-    public CgroupStats stats(String id) {
-        Session s = get(id);
+    public CgroupStats stats(Tenant tenant, String id) {
+        Session s = get(tenant, id);
         if (s.status() != SessionStatus.RUNNING) {
             throw new SessionException(SessionException.Reason.GONE, "session " + id + " is " + s.status().wireName());
         }
         return s.shell().stats();
     }
 
-    public void destroy(String id) {
-        end(get(id), SessionStatus.DESTROYED);
+    public void destroy(Tenant tenant, String id) {
+        end(get(tenant, id), SessionStatus.DESTROYED);
     }
 
     private void end(Session s, SessionStatus why) {
@@ -304,8 +373,9 @@ public final class SessionManager implements AutoCloseable {
         }
         s.closeExecs();
         deleteDir(sessionsDir.resolve(s.id()));
-        if (s.workspaceId() != null) workspaces.release(s.workspaceId());
+        if (s.workspaceId() != null) workspaces.of(s.tenant()).release(s.workspaceId());
         slots.release();
+        quotas.releaseSession(s.tenant());
     }
 
     private void remember(SessionView v) {
@@ -335,6 +405,11 @@ public final class SessionManager implements AutoCloseable {
         }
     }
 
+    /** Pooled sandboxes ready to be handed out. */
+    public int warmReady() {
+        return pool == null ? 0 : pool.readyCount();
+    }
+
     public int liveCount() {
         return live.size();
     }
@@ -343,6 +418,7 @@ public final class SessionManager implements AutoCloseable {
     @Override
     public void close() {
         reaper.shutdownNow();
+        if (pool != null) pool.close();
         for (Session s : List.copyOf(live.values())) {
             try {
                 end(s, SessionStatus.DESTROYED);
@@ -353,7 +429,9 @@ public final class SessionManager implements AutoCloseable {
         ioThreads.shutdownNow();
     }
 
+    /** Removes a session's directory, first unmounting its workspace's file system if it has one. */
     static void deleteDir(Path dir) {
+        QuotaDisk.unmountAllBelow(dir);
         try {
             FileTrees.deleteTree(dir);
         } catch (IOException e) {

@@ -1,5 +1,6 @@
 package dev.sandkasten.session;
 
+import dev.sandkasten.tenant.Tenant;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -26,6 +27,7 @@ final class SessionRecord {
     static void save(Path sessionDir, SessionView v) throws IOException {
         Properties p = new Properties();
         p.setProperty("id", v.id());
+        p.setProperty("tenant", v.tenant());
         p.setProperty("image", v.image());
         p.setProperty("created_at", v.createdAt().toString());
         if (v.workspaceId() != null) p.setProperty("workspace_id", v.workspaceId());
@@ -46,7 +48,8 @@ final class SessionRecord {
             if (id == null || !id.equals(sessionDir.getFileName().toString())) return Optional.empty();
             Map<String, String> labels = new LinkedHashMap<>();
             for (String k : p.stringPropertyNames()) if (k.startsWith(LABEL)) labels.put(k.substring(LABEL.length()), p.getProperty(k));
-            return Optional.of(new SessionView(id, p.getProperty("image", ""), SessionStatus.LOST, "/workspace",
+            // Records written before tenants existed belong to the admin tenant, the only one then.
+            return Optional.of(new SessionView(id, p.getProperty("tenant", Tenant.ADMIN), p.getProperty("image", ""), SessionStatus.LOST, "/workspace",
                     p.getProperty("workspace_id"), Instant.parse(p.getProperty("created_at")), now, now, labels));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();

@@ -1,14 +1,13 @@
 package dev.sandkasten.workspace;
 
+import dev.sandkasten.sandbox.FileTrees;
+import dev.sandkasten.sandbox.QuotaDisk;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
@@ -27,15 +26,20 @@ import java.util.regex.Pattern;
  * cannot be deleted.
  */
 public final class WorkspaceStore {
+    /** The disk image of a workspace made with a quota, beside its {@code files}. */
+    private static final String DISK = "disk.img";
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
     private final Path root;
     private final int hostUid;
+    private final QuotaDisk quota;
     private final Map<String, Integer> users = new HashMap<>();
 
-    public WorkspaceStore(Path root, int hostUid) {
+    /** @param quota the file system a new workspace gets ({@code workspace_quota}), or null for none */
+    public WorkspaceStore(Path root, int hostUid, QuotaDisk quota) {
         this.root = root;
         this.hostUid = hostUid;
+        this.quota = quota;
     }
 
     /** One workspace as listed. */
@@ -82,11 +86,25 @@ public final class WorkspaceStore {
                 Files.setAttribute(files, "unix:uid", hostUid, LinkOption.NOFOLLOW_LINKS);
                 Files.setAttribute(files, "unix:gid", hostUid, LinkOption.NOFOLLOW_LINKS);
                 Files.setPosixFilePermissions(files, PosixFilePermissions.fromString("rwxr-xr-x"));
+                if (quota != null) quota.mount(dir.resolve(DISK), files);
             }
+            mountIfItHasADisk(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("could not create workspace " + id, e);
         }
         return files;
+    }
+
+    /**
+     * A workspace made with a quota keeps its files in its disk image, so it is mounted whenever
+     * it is used, whatever {@code workspace_quota} says now (after a restart, or a change of the
+     * setting); one made without stays a plain directory.
+     */
+    private void mountIfItHasADisk(Path dir) throws IOException {
+        Path disk = dir.resolve(DISK);
+        if (Files.isRegularFile(disk, LinkOption.NOFOLLOW_LINKS)) {
+            (quota != null ? quota : new QuotaDisk(Files.size(disk), hostUid)).mount(disk, dir.resolve("files"));
+        }
     }
 
     /** Marks a workspace as used by one more session and returns its files directory. */
@@ -105,7 +123,13 @@ public final class WorkspaceStore {
     public synchronized Optional<Path> find(String id) {
         check(id);
         Path files = root.resolve(id).resolve("files");
-        return Files.isDirectory(files, LinkOption.NOFOLLOW_LINKS) ? Optional.of(files) : Optional.empty();
+        if (!Files.isDirectory(files, LinkOption.NOFOLLOW_LINKS)) return Optional.empty();
+        try {
+            mountIfItHasADisk(root.resolve(id));
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not mount workspace " + id, e);
+        }
+        return Optional.of(files);
     }
 
     public synchronized List<Info> list() {
@@ -138,21 +162,9 @@ public final class WorkspaceStore {
                     "workspace " + id + " is in use by " + n + " session(s); destroy them first");
         }
         // No session uses it, so nothing can swap paths while this walks; links are removed, never followed.
+        QuotaDisk.unmount(dir.resolve("files"));
         try {
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-                    if (exc != null && !(exc instanceof NoSuchFileException)) throw exc;
-                    Files.deleteIfExists(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
+            FileTrees.deleteTree(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("could not delete workspace " + id, e);
         }

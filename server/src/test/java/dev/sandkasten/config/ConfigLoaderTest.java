@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -50,5 +51,58 @@ class ConfigLoaderTest {
                 .hasMessageContaining("api_key");
         assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("SANDKASTEN_SECCOMP_PROFILE", "off"), Map.of()))
                 .hasMessageContaining("seccomp_profile must be none, default or strict");
+    }
+
+    @Test
+    void egressDenyTakesWordsAndNetworks() {
+        assertThat(ConfigLoader.load(Optional.empty(), Map.of(), Map.of()).egressDeny()).contains("169.254.0.0/16", "10.0.0.0/8");
+        assertThat(ConfigLoader.load(Optional.empty(), Map.of("SANDKASTEN_EGRESS_DENY", "none"), Map.of()).egressDeny()).isEmpty();
+        assertThat(ConfigLoader.load(Optional.empty(), Map.of("SANDKASTEN_EGRESS_DENY", "203.0.113.7/24, 198.51.100.1"), Map.of())
+                .egressDeny()).containsExactly("203.0.113.0/24", "198.51.100.1/32");
+        for (String bad : List.of("10.0.0.0/33", "300.1.1.1", "example.com", "::1/128")) {
+            assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("SANDKASTEN_EGRESS_DENY", bad), Map.of()))
+                    .as(bad).isInstanceOf(ConfigException.class).hasMessageContaining("egress_deny");
+        }
+    }
+
+    private static final String DIGEST = "ab".repeat(32);
+
+    @Test
+    void tenantsComeFromTheFileWithDigestsAndQuotas(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("c.yaml");
+        Files.writeString(f, """
+                tenants:
+                  - name: team-a
+                    key_sha256: %s
+                    max_sessions: 5
+                  - name: ops
+                    key_sha256: %s
+                    admin: true
+                """.formatted(DIGEST, "cd".repeat(32)));
+        Config c = ConfigLoader.load(Optional.of(f), Map.of(), Map.of());
+        assertThat(c.tenants()).hasSize(2);
+        assertThat(c.tenants().get(0).tenant().name()).isEqualTo("team-a");
+        assertThat(c.tenants().get(0).tenant().maxSessions()).isEqualTo(5);
+        assertThat(c.tenants().get(0).tenant().maxConcurrentExecs()).isEqualTo(Integer.MAX_VALUE);
+        assertThat(c.tenants().get(0).tenant().admin()).isFalse();
+        assertThat(c.tenants().get(1).tenant().admin()).isTrue();
+    }
+
+    @Test
+    void tenantMistakesAreNamed(@TempDir Path dir) throws Exception {
+        Map<String, String> cases = Map.of(
+                "tenants: {name: a}\n", "must be a list",
+                "tenants:\n  - name: a\n    key_sha256: nothex\n", "64 hex digits",
+                "tenants:\n  - name: a\n    key: plain\n    key_sha256: " + DIGEST + "\n", "unknown tenant setting 'key'",
+                "tenants:\n  - name: admin\n    key_sha256: " + DIGEST + "\n", "not 'admin'",
+                "tenants:\n  - name: A B\n    key_sha256: " + DIGEST + "\n", "tenant name 'A B'",
+                "tenants:\n  - name: a\n    key_sha256: " + DIGEST + "\n    max_sessions: 0\n", "max_sessions must be between 1",
+                "tenants:\n  - name: a\n    key_sha256: " + DIGEST + "\n    admin: yes please\n", "admin must be true or false");
+        for (var e : cases.entrySet()) {
+            Path f = dir.resolve("c.yaml");
+            Files.writeString(f, e.getKey());
+            assertThatThrownBy(() -> ConfigLoader.load(Optional.of(f), Map.of(), Map.of()))
+                    .as(e.getKey()).isInstanceOf(ConfigException.class).hasMessageContaining(e.getValue());
+        }
     }
 }

@@ -108,7 +108,15 @@ class BadInputIT extends SessionFixture {
                     + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             assertThat(a.status()).as(path).isBetween(400, 404);
         }
-        expect(send(("PUT /v1/sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key()
+        // A known path with a method it does not serve: 405, naming the methods it does.
+        for (String line : List.of("PUT /v1/sessions", "PATCH /v1/sessions/" + session.id() + "/exec",
+                "POST /v1/workspaces/w/fs/raw", "DELETE /v1/sessions/" + session.id() + "/stats")) {
+            Answer a = send((line + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key()
+                    + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            expect(a, 405, "METHOD_NOT_ALLOWED");
+            assertThat(a.body().get("error").asText()).as(line).contains("allowed:");
+        }
+        expect(send(("PUT /v1/nothing-here HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key()
                 + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII)), 404, "NOT_FOUND");
         byte[] xml = ("POST /v1/sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key()
                 + "\r\nContent-Type: application/xml\r\nContent-Length: 7\r\nConnection: close\r\n\r\n<a></a>")

@@ -39,7 +39,7 @@ class EgressIT {
     }
 
     @Test
-    void pipInstallsFromPypiButTheDaemonIsUnreachable() {
+    void pipInstallsFromPypiButTheDaemonIsUnreachable() throws Exception {
         try (Session s = client.createSession(CreateSessionOptions.builder().image("python").network("egress").build())) {
             ExecResult pip = s.exec("python3 -m venv /tmp/v && /tmp/v/bin/pip install --no-cache-dir six >/dev/null && /tmp/v/bin/python -c 'import six; print(six.__name__)'",
                     ExecOptions.builder().timeoutMs(180_000).build());
@@ -51,7 +51,27 @@ class EgressIT {
                     + "except OSError as e: print('refused', e.errno)\"";
             assertThat(Sdk.run(s, probe.formatted("10.0.2.2", daemon.port()))).startsWith("refused");
             assertThat(Sdk.run(s, probe.formatted("127.0.0.1", daemon.port()))).startsWith("refused");
+            // egress_deny (default: private) and the host's own addresses are blocked inside the
+            // sandbox before anything leaves it: EACCES (13) at once, not a timeout or a refusal
+            // from far away. The cloud metadata address is the classic target.
+            assertThat(Sdk.run(s, probe.formatted("169.254.169.254", 80))).isEqualTo("refused 13\n");
+            assertThat(Sdk.run(s, probe.formatted("192.168.1.1", 80))).isEqualTo("refused 13\n");
+            for (String host : hostAddresses()) {
+                assertThat(Sdk.run(s, probe.formatted(host, daemon.port()))).as(host).isEqualTo("refused 13\n");
+            }
+            // ... and the sandbox cannot take the blocks away.
+            assertThat(Sdk.run(s, "ip route del prohibit 169.254.0.0/16 2>&1 || true")).contains("not permitted");
         }
+    }
+
+    private static java.util.List<String> hostAddresses() throws java.net.SocketException {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (var nif : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+            for (var a : java.util.Collections.list(nif.getInetAddresses())) {
+                if (a instanceof java.net.Inet4Address && !a.isLoopbackAddress()) out.add(a.getHostAddress());
+            }
+        }
+        return out;
     }
 
     @Test

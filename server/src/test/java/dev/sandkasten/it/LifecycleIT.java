@@ -46,6 +46,15 @@ class LifecycleIT {
     }
 
     @Test
+    void aDataDirectoryTheSandboxUidCannotReachIsAClearStartError() throws Exception {
+        Path closed = Files.createTempDirectory("sandkasten-it-closed-"); // mode 0700
+        Path data = closed.resolve("data");
+        assertThatThrownBy(() -> TestDaemon.start(Map.of("data_dir", data.toString())))
+                .isInstanceOf(dev.sandkasten.config.ConfigException.class)
+                .hasMessageContaining("chmod o+x " + closed);
+    }
+
+    @Test
     void aSandboxKilledFromOutsideMakesTheSessionLostAndEndsItsStream() throws Exception {
         SandboxClient c = TestDaemon.sdk();
         Session s = c.createSession();

@@ -64,9 +64,10 @@ class RestartIT {
                 SandboxClient c = TestDaemon.sdk(second)) {
             assertThat(c.getSession(sessionId).info().status().toString()).isEqualToIgnoringCase("lost");
             assertThatThrownBy(() -> c.getSession(sessionId).exec("true")).isInstanceOf(SessionGoneException.class);
-            assertThat(Files.list(data.resolve("sessions")).toList()).isEmpty();
-            // The killed run's control directory (on a tmpfs, same place for the same data directory) is cleared.
-            assertThat(Files.list(second.controlRoot()).toList()).isEmpty();
+            // The killed run's session directory and control directory (on a tmpfs, the same place
+            // for the same data directory) are cleared; what is there now is the new run's warm pool.
+            assertThat(data.resolve("sessions").resolve(sessionId)).doesNotExist();
+            assertThat(second.controlRoot().resolve(sessionId)).doesNotExist();
             // bubblewrap's --die-with-parent and the cgroup clean-up leave nothing of the old sandbox.
             await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
                 for (ProcessHandle p : sandboxProcesses) assertThat(running(p)).as("pid " + p.pid()).isFalse();

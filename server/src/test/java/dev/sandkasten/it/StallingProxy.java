@@ -10,11 +10,13 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A TCP relay between a client and the daemon that can go silent on demand: {@link #stall()}
- * makes every connection open at that moment drop what it receives instead of passing it on,
- * without closing anything, which is what a half-open connection (a dead peer, a NAT that forgot
- * the flow) looks like to both ends. Connections opened later are relayed normally. It stands
- * for the network in tests; the daemon behind it is the real one.
+ * A TCP relay between a client and the daemon that can go silent or cut connections on demand:
+ * {@link #stall()} makes every connection open at that moment drop what it receives instead of
+ * passing it on, without closing anything, which is what a half-open connection (a dead peer, a
+ * NAT that forgot the flow) looks like to both ends; {@link #cut(boolean)} closes them (with a
+ * reset or an orderly close), as a crashed proxy or a dropped Wi-Fi would. Connections opened
+ * later are relayed normally. It stands for the network in tests; the daemon behind it is the
+ * real one.
  */
 final class StallingProxy implements AutoCloseable {
     private final ServerSocket server;
@@ -42,6 +44,27 @@ final class StallingProxy implements AutoCloseable {
         });
     }
 
+    /**
+     * Closes the connections on which the daemon sent something in the last half second (a
+     * running stream), both towards the client and towards the daemon: with a TCP reset if
+     * {@code reset}, else with an orderly close (the client reads end of stream). Idle pooled
+     * connections are left alone.
+     *
+     * @return how many connections were cut
+     */
+    int cut(boolean reset) {
+        long now = System.nanoTime();
+        int n = 0;
+        for (Link l : links) {
+            if (now - l.lastFromDaemon >= 500_000_000L || l.cut) continue;
+            l.cut = true;
+            if (reset) l.abort();
+            else l.close();
+            n++;
+        }
+        return n;
+    }
+
     private void accept() {
         while (!server.isClosed()) {
             try {
@@ -67,6 +90,7 @@ final class StallingProxy implements AutoCloseable {
         final Socket a;
         final Socket b;
         volatile boolean stalled;
+        volatile boolean cut;
         volatile long lastFromDaemon = System.nanoTime() - 1_000_000_000_000L;
 
         Link(Socket a, Socket b) {
@@ -87,6 +111,17 @@ final class StallingProxy implements AutoCloseable {
             } finally {
                 if (!stalled) close();
             }
+        }
+
+        /** Closes both sockets with a TCP reset instead of a FIN. */
+        void abort() {
+            try {
+                a.setSoLinger(true, 0);
+                b.setSoLinger(true, 0);
+            } catch (IOException ignored) {
+                // closed already: close() below is then a no-op
+            }
+            close();
         }
 
         void close() {

@@ -47,6 +47,11 @@ public final class TestDaemon {
 
     /** A daemon with extra settings (keys as in the config file). The caller closes it. */
     public static Daemon start(Map<String, String> settings) {
+        return start(settings, null);
+    }
+
+    /** A daemon reading {@code configFile} (YAML) too, for what only a file can say (tenants). */
+    public static Daemon start(Map<String, String> settings, Path configFile) {
         try {
             Path data = settings.containsKey("data_dir")
                     ? Path.of(settings.get("data_dir")) : Files.createTempDirectory("sandkasten-it-");
@@ -55,7 +60,7 @@ public final class TestDaemon {
             flags.put("data_dir", data.toString());
             flags.put("api_key", "test-key-0123456789abcdef");
             flags.putAll(settings);
-            Config config = ConfigLoader.load(Optional.empty(), Map.of(), flags);
+            Config config = ConfigLoader.load(Optional.ofNullable(configFile), Map.of(), flags);
             return Daemon.start(config);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

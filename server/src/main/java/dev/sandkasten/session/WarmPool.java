@@ -1,0 +1,117 @@
+package dev.sandkasten.session;
+
+import dev.sandkasten.exec.SessionShell;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sandboxes started ahead of need, a few per image, so that creating a session is handing one
+ * out rather than starting one (bubblewrap, namespaces, the shell: ~20 ms). A pooled sandbox is
+ * exactly what a cold create would make for a request without {@code env}, {@code workspace_id}
+ * or network: its id is drawn when it starts and never shown before it is handed out, its
+ * workspace is empty and its shell has run nothing. Handing one out starts a replacement in the
+ * background. A pooled sandbox that dies while it waits is thrown away, never handed out.
+ */
+final class WarmPool implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(WarmPool.class);
+
+    /** A started sandbox and the session id it was started under. */
+    record Warm(String id, SessionShell shell) {}
+
+    private final int size;
+    private final Function<String, Warm> starter;
+    private final Consumer<Warm> discarder;
+    private final Map<String, ConcurrentLinkedQueue<Warm>> ready = new ConcurrentHashMap<>();
+    private final Map<String, AtomicBoolean> filling = new ConcurrentHashMap<>();
+    private final ExecutorService refiller =
+            Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("sk-warm-pool").factory());
+    private volatile boolean closed;
+
+    /**
+     * @param images the image names to keep sandboxes of
+     * @param size sandboxes kept ready per image
+     * @param starter starts a sandbox of an image (throws if it cannot)
+     * @param discarder ends a sandbox that will not be handed out
+     */
+    WarmPool(List<String> images, int size, Function<String, Warm> starter, Consumer<Warm> discarder) {
+        this.size = size;
+        this.starter = starter;
+        this.discarder = discarder;
+        for (String image : images) {
+            ready.put(image, new ConcurrentLinkedQueue<>());
+            filling.put(image, new AtomicBoolean());
+            refill(image);
+        }
+    }
+
+    /** A ready sandbox of the image, if the pool has one; starts its replacement either way. */
+    Optional<Warm> take(String image) {
+        ConcurrentLinkedQueue<Warm> q = ready.get(image);
+        if (q == null) return Optional.empty();
+        try {
+            for (Warm w; (w = q.poll()) != null; ) {
+                if (!w.shell().lost().isDone()) return Optional.of(w);
+                discarder.accept(w);
+            }
+            return Optional.empty();
+        } finally {
+            refill(image);
+        }
+    }
+
+    /** Sandboxes ready now, all images together. */
+    int readyCount() {
+        return ready.values().stream().mapToInt(ConcurrentLinkedQueue::size).sum();
+    }
+
+    private void refill(String image) {
+        if (closed || !filling.get(image).compareAndSet(false, true)) return;
+        refiller.execute(() -> {
+            ConcurrentLinkedQueue<Warm> q = ready.get(image);
+            boolean failed = false;
+            try {
+                while (!closed && q.size() < size) {
+                    Warm w = starter.apply(image);
+                    if (closed) {
+                        discarder.accept(w);
+                        return;
+                    }
+                    q.add(w);
+                }
+            } catch (RuntimeException e) {
+                // Cold creates still work; the next hand-out tries again.
+                log.warn("warm pool: could not start a sandbox of image {}: {}", image, e.getMessage());
+                failed = true;
+            } finally {
+                filling.get(image).set(false);
+            }
+            // A hand-out between the last check and clearing the flag found the refill still running.
+            if (!failed && !closed && q.size() < size) refill(image);
+        });
+    }
+
+    /** Stops refilling and ends every waiting sandbox. */
+    @Override
+    public void close() {
+        closed = true;
+        refiller.shutdown();
+        try {
+            refiller.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (ConcurrentLinkedQueue<Warm> q : ready.values()) {
+            for (Warm w; (w = q.poll()) != null; ) discarder.accept(w);
+        }
+    }
+}
