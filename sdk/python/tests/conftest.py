@@ -23,11 +23,19 @@ import pytest
 
 from sandkasten import SandboxClient, Session, SyncSandboxClient
 
+from .proxy import CuttingProxy
+
 REPO_ROOT = Path(__file__).resolve().parents[3]
 API_KEY = "sdk-python-test-key-0123456789"
 # Without the SDK's cancel the daemon would keep a disconnected stream's command alive this long,
 # so the cancel tests can tell the SDK's cancel from the daemon's own clean-up.
 DISCONNECT_GRACE_MS = 60_000
+# The smallest retention the daemon allows, so a test can make it drop output (a gap) cheaply.
+EXEC_LOG_MAX_BYTES = 4 << 20
+# Small enough that a test can hit the limit of a raw upload; large enough for the 24 MB round trip.
+MAX_FILE_BYTES = 40 << 20
+# The daemon's default; files over it are refused by the JSON read route.
+MAX_READ_BYTES = 16 << 20
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,9 @@ def daemon() -> Iterator[Daemon]:
         **os.environ,
         "SANDKASTEN_API_KEY": API_KEY,
         "SANDKASTEN_DISCONNECT_GRACE_MS": str(DISCONNECT_GRACE_MS),
+        "SANDKASTEN_EXEC_LOG_MAX_BYTES": str(EXEC_LOG_MAX_BYTES),
+        "SANDKASTEN_MAX_FILE_BYTES": str(MAX_FILE_BYTES),
+        "SANDKASTEN_MAX_READ_BYTES": str(MAX_READ_BYTES),
     }
     log = log_path.open("wb")
     proc = subprocess.Popen(
@@ -145,3 +156,10 @@ async def session(client: SandboxClient) -> AsyncIterator[Session]:
 def sync_client(daemon: Daemon) -> Iterator[SyncSandboxClient]:
     with SyncSandboxClient(base_url=daemon.url, api_key=daemon.api_key) as c:
         yield c
+
+
+@pytest.fixture
+def proxy(daemon: Daemon) -> Iterator[CuttingProxy]:
+    p = CuttingProxy(daemon.url)
+    yield p
+    p.close()

@@ -13,6 +13,7 @@ from sandkasten import (
     BadRequestError,
     CommandCancelledError,
     CommandTimeoutError,
+    ConflictError,
     NotFoundError,
     SandboxClient,
     SandkastenError,
@@ -152,6 +153,15 @@ def test_session_ids_are_escaped_into_one_path_segment() -> None:
         (p.parse_session_info, {"image": "python"}),
         (p.parse_session_list, {"sessions": "nope"}),
         (p.parse_stats, {"memory_bytes": "lots"}),
+        (p.parse_exec_info, {"cmd": "no id"}),
+        (p.parse_exec_info, {"exec_id": "ex_1", "state": "exited", "exit_code": "zero"}),
+        (p.parse_exec_list, {"execs": []}),
+        (p.parse_entry, {"name": "x"}),
+        (p.parse_listing, {"entries": "none"}),
+        (p.parse_write_result, {"ok": True}),
+        (p.parse_read_result, {"path": "/workspace/x", "content_base64": "not base64!"}),
+        (p.parse_workspaces, [{"id": "w"}]),
+        (lambda d: p.parse_count(d, "bytes", "a stdin write"), {"ok": True}),
     ],
 )
 def test_a_2xx_answer_of_the_wrong_shape_is_a_sandkasten_error(parse: object, data: object) -> None:
@@ -170,3 +180,12 @@ def test_encoding_and_network_go_into_the_bodies() -> None:
 def test_defaults_match_the_other_sdks() -> None:
     assert p.DEFAULT_BASE_URL == "http://127.0.0.1:8080"
     assert (p.DEFAULT_TIMEOUT_S, p.CANCEL_TIMEOUT_S) == (120.0, 5.0)
+
+
+def test_codes_of_the_command_routes_get_their_own_hints() -> None:
+    e = p.error_from_response(404, b'{"error":"exec ex_1 not found","code":"EXEC_NOT_FOUND"}')
+    assert isinstance(e, NotFoundError) and "list_execs()" in str(e) and "base_url" not in str(e)
+    e = p.error_from_response(409, b'{"error":"exec ex_1 was not started with stdin","code":"NO_STDIN"}')
+    assert isinstance(e, ConflictError) and e.code == "NO_STDIN" and "stdin=True" in str(e)
+    e = p.error_from_response(404, b'{"error":"no such file or directory: /workspace/x","code":"NOT_FOUND"}')
+    assert "Check the path" in str(e)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import signal
 import time
 
 import pytest
@@ -11,9 +13,9 @@ from sandkasten import CommandCancelledError, CommandTimeoutError, ExecChunk, St
 from sandkasten import _protocol as p
 
 
-def feed_all(pieces: list[bytes]) -> list[tuple[bytes, bytes]]:
+def feed_all(pieces: list[bytes]) -> list[tuple[bytes, bytes, bytes]]:
     dec = p.SSEDecoder()
-    out: list[tuple[bytes, bytes]] = []
+    out: list[tuple[bytes, bytes, bytes]] = []
     for piece in pieces:
         out += dec.feed(piece)
     return out
@@ -28,10 +30,10 @@ DAEMON_STREAM = (
     b'id: 6\nevent: done\ndata: {"exit_code":3,"cwd":"/tmp","duration_ms":7,"exec_id":"ex_1"}\n\n'
 )
 EXPECTED_EVENTS = [
-    (b"start", b'{"exec_id":"ex_1","timestamp":1}'),
-    (b"chunk", b'{"chunk":"a\\n","timestamp":2,"stream":"stdout"}'),
-    (b"chunk", b'{"chunk":"\xc3\xa9\\"q\\"","timestamp":3,"stream":"stderr"}'),
-    (b"done", b'{"exit_code":3,"cwd":"/tmp","duration_ms":7,"exec_id":"ex_1"}'),
+    (b"start", b'{"exec_id":"ex_1","timestamp":1}', b"0"),
+    (b"chunk", b'{"chunk":"a\\n","timestamp":2,"stream":"stdout"}', b"2"),
+    (b"chunk", b'{"chunk":"\xc3\xa9\\"q\\"","timestamp":3,"stream":"stderr"}', b"4"),
+    (b"done", b'{"exit_code":3,"cwd":"/tmp","duration_ms":7,"exec_id":"ex_1"}', b"6"),
 ]
 
 
@@ -62,35 +64,47 @@ def test_field_syntax_per_the_standard() -> None:
         b"data\n\n"  # a field name alone: empty value
         b"event: lonely\n\n"  # no data: nothing is dispatched
         b"retry: 1000\nfoo: bar\nid: 7\ndata: x\n\n"  # unknown fields are ignored
+        b"data: y\n\n"  # the last event id stays until another is sent
+        b"id:8\ndata: z\n\n"
+        b"id: 9\0\ndata: w\n\n"  # an id with NUL is ignored
     )
     dec = p.SSEDecoder()
     assert dec.feed(stream) == [
-        (b"message", b"no space"),
-        (b"message", b" two spaces"),
-        (b"multi", b"line 1\nline 2"),
-        (b"message", b""),
-        (b"message", b"x"),
+        (b"message", b"no space", b""),
+        (b"message", b" two spaces", b""),
+        (b"multi", b"line 1\nline 2", b""),
+        (b"message", b"", b""),
+        (b"message", b"x", b"7"),
+        (b"message", b"y", b"7"),
+        (b"message", b"z", b"8"),
+        (b"message", b"w", b"8"),
     ]
 
 
 def test_an_event_without_its_blank_line_is_not_dispatched() -> None:
     dec = p.SSEDecoder()
     assert dec.feed(b"event: chunk\ndata: {}\n") == []
-    assert dec.feed(b"\n") == [(b"chunk", b"{}")]
+    assert dec.feed(b"\n") == [(b"chunk", b"{}", b"")]
 
 
 def test_a_data_line_longer_than_many_reads() -> None:
     text = "x" * 300_000
     body = b"event: chunk\ndata: " + json.dumps({"chunk": text, "timestamp": 1}).encode() + b"\n\n"
     pieces = [body[i : i + 4096] for i in range(0, len(body), 4096)]
-    [(event, data)] = feed_all(pieces)
+    [(event, data, _)] = feed_all(pieces)
     assert event == b"chunk"
     assert json.loads(data)["chunk"] == text
 
 
-def run_state(events: list[tuple[bytes, bytes]]) -> tuple[p.ExecStreamState, list[ExecChunk]]:
-    state = p.ExecStreamState()
-    chunks = [c for e, d in events if (c := state.on_event(e, d)) is not None]
+def new_state(**kwargs: object) -> p.ExecStreamState:
+    first = kwargs.pop("first", p.StreamRequest("POST", "/v1/sessions/sb_1/exec/stream", json={"cmd": "x"}))
+    defaults: dict[str, object] = {"resume": True, "cancel_on_exit": True}
+    return p.ExecStreamState("sb_1", first, **{**defaults, **kwargs})  # type: ignore[arg-type]
+
+
+def run_state(events: list[tuple[bytes, ...]]) -> tuple[p.ExecStreamState, list[ExecChunk]]:
+    state = new_state()
+    chunks = [c for event in events if (c := state.on_event(*event)) is not None]
     return state, chunks
 
 
@@ -98,11 +112,12 @@ def test_state_turns_events_into_chunks() -> None:
     state, chunks = run_state(EXPECTED_EVENTS)
     assert state.exec_id == "ex_1"
     assert state.finished
-    assert [(c.output, c.stream, c.timestamp, c.done) for c in chunks] == [
-        ("a\n", "stdout", 2, False),
-        ('é"q"', "stderr", 3, False),
-        ("", None, chunks[-1].timestamp, True),
+    assert [(c.output, c.stream, c.timestamp, c.done, c.event_id, c.kind) for c in chunks] == [
+        ("a\n", "stdout", 2, False, 2, "output"),
+        ('é"q"', "stderr", 3, False, 4, "output"),
+        ("", None, chunks[-1].timestamp, True, 6, "done"),
     ]
+    assert state.last_id == b"6"
     done = chunks[-1]
     assert (done.exit_code, done.cwd, done.duration_ms, done.exec_id) == (3, "/tmp", 7, "ex_1")
     assert all(c.exit_code is None and c.exec_id == "ex_1" for c in chunks[:-1])
@@ -185,12 +200,12 @@ def test_per_chunk_overhead_is_far_below_a_millisecond() -> None:
     )
     body = event * n
     pieces = [body[i : i + 65536] for i in range(0, len(body), 65536)]
-    dec, state = p.SSEDecoder(), p.ExecStreamState()
+    dec, state = p.SSEDecoder(), new_state()
     start = time.perf_counter()
     total = 0
     for piece in pieces:
-        for e, d in dec.feed(piece):
-            chunk = state.on_event(e, d)
+        for e, d, i in dec.feed(piece):
+            chunk = state.on_event(e, d, i)
             assert chunk is not None
             total += len(chunk.output)
     per_chunk = (time.perf_counter() - start) / n
@@ -204,7 +219,7 @@ def test_an_empty_read_after_a_cr_keeps_the_crlf_together() -> None:
     assert dec.feed(b"") == []
     # The LF completes the CRLF of "data: a"; only the next line end is the blank line.
     assert dec.feed(b"\ndata: b\r\n") == []
-    assert dec.feed(b"\r\n") == [(b"message", b"a\nb")]
+    assert dec.feed(b"\r\n") == [(b"message", b"a\nb", b"")]
 
 
 def test_an_endless_line_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -226,3 +241,109 @@ def test_an_endless_event_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_the_limit_is_the_java_sdks() -> None:
     assert p.MAX_EVENT_BYTES == 64 << 20
+
+
+def test_a_gap_event_is_a_gap_chunk() -> None:
+    events = [
+        (b"chunk", b'{"chunk":"head","timestamp":1,"stream":"stdout"}', b"4"),
+        (b"gap", b'{"from":4,"to":1004,"bytes":1000,"timestamp":2}', b"1004"),
+        (b"chunk", b'{"chunk":"tail","timestamp":3,"stream":"stdout"}', b"1008"),
+        (b"error", b'{"error":"timed out","code":"COMMAND_TIMEOUT"}', b"1009"),
+    ]
+    state = new_state()
+    chunks = [c for event in events[:3] if (c := state.on_event(*event)) is not None]
+    gap = chunks[1]
+    assert (gap.kind, gap.output, gap.gap_bytes, gap.event_id, gap.done) == ("gap", "", 1000, 1004, False)
+    assert [c.kind for c in chunks] == ["output", "gap", "output"]
+    # A timeout after a gap says its output is incomplete.
+    with pytest.raises(CommandTimeoutError) as info:
+        state.on_event(*events[3])
+    assert (info.value.output, info.value.truncated) == ("headtail", True)
+
+
+def test_a_resumed_stream_asks_for_what_follows_the_last_event() -> None:
+    state = new_state()
+    assert state.request().method == "POST"  # not started: the exec itself
+    assert not state.may_resume()
+    state.opened("ex_7")
+    # Dropped before any event: attach from the start.
+    again = state.request()
+    assert (again.method, again.path, again.headers, again.params) == (
+        "GET",
+        "/v1/sessions/sb_1/execs/ex_7/stream",
+        {},
+        {},
+    )
+    state.on_event(b"chunk", b'{"chunk":"x","timestamp":1}', b"41")
+    assert state.may_resume()
+    assert state.request().headers == {"Last-Event-ID": "41"}
+    state.resuming()
+    # Events of the broken connection's partial event are gone with its decoder.
+    assert state.feed(b'event: chunk\ndata: {"chunk":"y","timestamp":1}\n\n')[0].output == "y"
+    state.on_event(b"done", b'{"exit_code":0}', b"43")
+    assert not state.may_resume() and state.to_cancel() is None
+
+    no_resume = new_state(resume=False)
+    no_resume.opened("ex_8")
+    assert not no_resume.may_resume() and no_resume.to_cancel() == "ex_8"
+
+
+def test_an_attachment_resumes_with_its_format_but_not_its_start_point() -> None:
+    first = p.StreamRequest(
+        "GET", "/v1/sessions/sb_1/execs/ex_3/stream", params=p.attach_params(10, "base64", True, 512)
+    )
+    assert first.params == {"from": "10", "encoding": "base64", "raw_output": "true", "chunk_size": "512"}
+    state = new_state(first=first, exec_id="ex_3", after=10, cancel_on_exit=False)
+    assert state.request() is first
+    state.opened("ex_3")
+    resumed = state.request()
+    assert resumed.params == {"encoding": "base64", "raw_output": "true", "chunk_size": "512"}
+    assert resumed.headers == {"Last-Event-ID": "10"}
+    assert state.to_cancel() is None  # an attachment never cancels the command
+
+
+def test_stdin_bodies() -> None:
+    assert p.stdin_bodies("hi\n", False) == [{"data": "hi\n", "close": False}]
+    assert p.stdin_bodies("", True) == [{"data": "", "close": True}]
+    assert p.stdin_bodies("", False) == []
+    assert p.stdin_bodies(b"", True) == [{"close": True}]
+    big = bytes(range(256)) * 9000  # 2.2 MiB: three pieces, the last one closing
+    bodies = p.stdin_bodies(big, True)
+    assert [b["close"] for b in bodies] == [False, False, True]
+    assert all(b["encoding"] == "base64" for b in bodies)
+    assert b"".join(base64.b64decode(b["data"]) for b in bodies) == big
+    assert max(len(base64.b64decode(b["data"])) for b in bodies) == p.STDIN_PIECE_BYTES
+    # Text too large for one write is sent as UTF-8 bytes in pieces.
+    text = "é" * (p.STDIN_PIECE_BYTES // 2 + 1)
+    assert b"".join(base64.b64decode(b["data"]) for b in p.stdin_bodies(text, False)) == text.encode()
+    with pytest.raises(TypeError):
+        p.stdin_bodies(5, False)  # type: ignore[arg-type]
+
+
+def test_request_bodies_are_checked() -> None:
+    body = p.exec_body(
+        "top", timeout_ms=None, raw_output=False, env=None, cwd=None, pty=True, cols=100, rows=30, stdin=True
+    )
+    assert body == {"cmd": "top", "pty": True, "cols": 100, "rows": 30, "stdin": True}
+    assert p.exec_body("x", timeout_ms=None, raw_output=False, env=None, cwd=None, detach_grace_ms=0) == {
+        "cmd": "x",
+        "detach_grace_ms": 0,
+    }
+    with pytest.raises(ValueError, match="pty"):
+        p.exec_body("x", timeout_ms=None, raw_output=False, env=None, cwd=None, rows=10)
+    with pytest.raises(ValueError, match="detach_grace_ms"):
+        p.exec_body("x", timeout_ms=None, raw_output=False, env=None, cwd=None, detach_grace_ms=-1)
+    with pytest.raises(ValueError, match="cols"):
+        p.resize_body(0, 10)
+    assert p.signal_name(signal.SIGINT) == "SIGINT"
+    assert p.signal_name(" term ") == "term"
+    with pytest.raises(ValueError):
+        p.signal_name(2)
+    assert p.upload_target("/workspace/in/", "C:\\data\\x.csv") == "/workspace/in/x.csv"
+    assert p.upload_target("out", "dir/y.bin") == "out/y.bin"
+    with pytest.raises(ValueError, match="filename"):
+        p.upload_target("out", "..")
+    with pytest.raises(ValueError, match="exec_id"):
+        p.exec_path("sb_1", "")
+    assert p.exec_path("sb_1", "ex_a/b", "/stdin") == "/v1/sessions/sb_1/execs/ex_a%2Fb/stdin"
+    assert p.workspace_path("w 1") == "/v1/workspaces/w%201"

@@ -14,7 +14,7 @@ Example:
     3
 """
 
-from ._client import ExecStream, SandboxClient, Session
+from ._client import ExecHandle, ExecRef, ExecStream, SandboxClient, Session, Workspace
 from ._errors import (
     APIError,
     AuthenticationError,
@@ -33,8 +33,20 @@ from ._errors import (
     SessionGoneError,
     StreamError,
 )
-from ._sync import SyncExecStream, SyncSandboxClient, SyncSession
-from ._types import ExecChunk, ExecResult, SessionInfo, SessionStats
+from ._sync import SyncExecHandle, SyncExecRef, SyncExecStream, SyncSandboxClient, SyncSession, SyncWorkspace
+from ._types import (
+    ExecChunk,
+    ExecInfo,
+    ExecResult,
+    ExecState,
+    FileEntry,
+    FileType,
+    ReadResult,
+    SessionInfo,
+    SessionStats,
+    WorkspaceInfo,
+    WriteResult,
+)
 from ._version import __version__
 
 __all__ = [
@@ -45,11 +57,18 @@ __all__ = [
     "CommandTimeoutError",
     "ConflictError",
     "ExecChunk",
+    "ExecHandle",
+    "ExecInfo",
+    "ExecRef",
     "ExecResult",
+    "ExecState",
     "ExecStream",
+    "FileEntry",
+    "FileType",
     "InternalServerError",
     "NotFoundError",
     "PayloadTooLargeError",
+    "ReadResult",
     "SandboxClient",
     "SandkastenAPIError",
     "SandkastenConnectionError",
@@ -61,8 +80,14 @@ __all__ = [
     "SessionInfo",
     "SessionStats",
     "StreamError",
+    "SyncExecHandle",
+    "SyncExecRef",
     "SyncExecStream",
     "SyncSandboxClient",
     "SyncSession",
+    "SyncWorkspace",
+    "Workspace",
+    "WorkspaceInfo",
+    "WriteResult",
     "__version__",
 ]

@@ -9,7 +9,7 @@ catches all of them::
     │   ├── BadRequestError              400
     │   ├── AuthenticationError          401
     │   ├── NotFoundError                404
-    │   ├── ConflictError                409
+    │   ├── ConflictError                409 (a command's, file's or workspace's state)
     │   ├── SessionGoneError             410
     │   ├── PayloadTooLargeError         413
     │   ├── InternalServerError          500
@@ -132,7 +132,7 @@ class AuthenticationError(APIError):
 
 
 class NotFoundError(APIError):
-    """404: no such session, exec or route."""
+    """404: no such session, command, file, workspace or route (``code`` says which)."""
 
     hint = (
         "Check the id; a session that was destroyed or expired is gone for good, "
@@ -141,7 +141,11 @@ class NotFoundError(APIError):
 
 
 class ConflictError(APIError):
-    """409: the request conflicts with the state of the session."""
+    """409: the request conflicts with the state of a command, file or workspace.
+
+    ``code`` says which: ``EXEC_NOT_RUNNING``, ``NO_STDIN``, ``STDIN_CLOSED``, ``STDIN_FULL``,
+    ``NO_PTY``, or ``CONFLICT`` (a read-only file, a workspace still in use, ...).
+    """
 
 
 class SessionGoneError(APIError):
@@ -151,9 +155,12 @@ class SessionGoneError(APIError):
 
 
 class PayloadTooLargeError(APIError):
-    """413: the request body (for example ``cmd``, at most 1 MiB) is too large."""
+    """413: too large: a request body (``cmd`` is at most 1 MiB), a file, or a ``read`` of one."""
 
-    hint = "Send less in one request, e.g. write large inputs to a file in several commands"
+    hint = (
+        "Send less in one request; read_bytes() and download() fetch files of any size, "
+        "uploads are bounded by the daemon's max_file_bytes"
+    )
 
 
 class InternalServerError(APIError):
@@ -170,6 +177,8 @@ class ServiceUnavailableError(APIError):
 
 class StreamError(SandkastenError):
     """A command ended without a result: the daemon sent an ``error`` event, or the stream broke.
+
+    A broken connection is resumed first; this is raised when that failed, or was turned off.
 
     Attributes:
         code: the daemon's code (``"COMMAND_TIMEOUT"``, ``"CANCELLED"``, ``"SESSION_GONE"``),
