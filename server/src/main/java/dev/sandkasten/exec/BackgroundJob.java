@@ -74,13 +74,22 @@ final class BackgroundJob {
         return pids;
     }
 
+    /**
+     * The wrapper subshell and, if bash forked one, the inner subshell: a child of the wrapper
+     * with the wrapper's own command line (a forked bash keeps it). Bash 5.2 does not always fork
+     * the inner subshell, and then the wrapper's child is already the user's program, which must
+     * get the signal.
+     */
     private java.util.Set<Long> shells() {
         long wrapper = wrapperPid;
         java.util.Set<Long> shells = new java.util.HashSet<>();
-        if (wrapper >= 0) {
+        ProcessHandle.of(wrapper).ifPresent(w -> {
             shells.add(wrapper);
-            ProcessHandle.of(wrapper).ifPresent(w -> w.children().forEach(c -> shells.add(c.pid())));
-        }
+            java.util.Optional<String> cmdline = w.info().commandLine();
+            w.children().forEach(c -> {
+                if (cmdline.isPresent() && c.info().commandLine().equals(cmdline)) shells.add(c.pid());
+            });
+        });
         return shells;
     }
 

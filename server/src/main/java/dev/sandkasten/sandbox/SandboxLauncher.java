@@ -93,7 +93,10 @@ public final class SandboxLauncher {
             script.append("mkfifo -m 0666");
             for (String f : fifos) script.append(' ').append(Shell.quote(f));
             script.append('\n');
-            script.append("exec");
+            // A daemon started in the background by a non-interactive shell inherits SIGINT and
+            // SIGQUIT ignored, and so would every sandbox process (bash cannot undo an inherited
+            // ignore); put the default dispositions back before anything of the sandbox runs.
+            script.append("exec env --default-signal=INT,QUIT");
             if (overlay.isPresent()) {
                 // The image's overlay is mounted in a mount namespace of the sandbox's own, so it
                 // is gone when the sandbox's last process is, and no host mount is ever left behind.
