@@ -102,6 +102,12 @@ public final class Exec {
      * A reader of the output from {@code from} (clamped to the output so far), counted as an
      * attached client until {@link #detach}ed. Attaching ends any disconnect countdown and hold.
      */
+    /**
+     * Output a vanished client may have been sent but not received: the kernel's socket buffers on
+     * both sides (Linux autotunes them to a few MiB each) and the client's own buffers.
+     */
+    static final long IN_FLIGHT_BYTES = 16L << 20;
+
     public ExecOutput.Reader attach(long from) {
         synchronized (this) {
             attached++;
@@ -118,7 +124,9 @@ public final class Exec {
      * command, the command is cancelled after the grace unless another client attaches.
      */
     public void detach(ExecOutput.Reader reader, boolean clientGone) {
-        if (clientGone && !isDone()) output.hold(reader.position(), detachGrace);
+        // Held from before the last byte sent: what was still in socket buffers when the client
+        // vanished never reached it, and it will ask for that again.
+        if (clientGone && !isDone()) output.hold(Math.max(0, reader.position() - IN_FLIGHT_BYTES), detachGrace);
         reader.close();
         long epoch;
         synchronized (this) {

@@ -82,7 +82,9 @@ class JavaSdkResumeIT {
                 reconnects = st.reconnects();
             }
             assertThat(cuts).as("connections cut").isGreaterThanOrEqualTo(5);
-            assertThat(reconnects).as("reconnections").isEqualTo(cuts);
+            // A cut can land after the last bytes (done included) already sit in the client's buffers:
+            // nothing is missing then, and no reconnect is needed.
+            assertThat(reconnects).as("reconnections").isBetween(cuts - 1, cuts);
             assertThat(done).isNotNull();
             assertThat(done.exitCode()).isZero();
             assertThat(got.length()).isEqualTo(expected.length());
