@@ -31,36 +31,7 @@ final class Trees {
 
     /** Deletes {@code root} and everything below it, on its own file system only. */
     static void delete(Path root) throws IOException {
-        if (!Files.exists(root, NOFOLLOW)) return;
-        Object device = Files.getAttribute(root, "unix:dev", NOFOLLOW);
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-                if (!device.equals(Files.getAttribute(dir, "unix:dev", NOFOLLOW))) {
-                    throw new IOException(dir + " is a mount point; unmount it, then remove " + root);
-                }
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.deleteIfExists(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path file, IOException exc) throws IOException {
-                if (exc instanceof NoSuchFileException) return FileVisitResult.CONTINUE;
-                throw exc;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                if (exc != null && !(exc instanceof NoSuchFileException)) throw exc;
-                Files.deleteIfExists(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
+        dev.sandkasten.sandbox.FileTrees.deleteTree(root);
     }
 
     /** The size of the regular files in a tree (a file with several hard links counts once per name). */

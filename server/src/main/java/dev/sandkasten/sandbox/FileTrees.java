@@ -10,9 +10,11 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 
 /**
- * Removes directory trees the daemon owns (session directories, control directories, generated
- * files). Symbolic links are removed, never followed, and entries that vanish meanwhile (a
- * session's worker may still be tidying its last command's files) are not errors.
+ * Removes directory trees the daemon owns (session directories, control directories, images,
+ * generated files). Symbolic links are removed, never followed; a directory on another file
+ * system (something left mounted inside the tree) stops the removal rather than being emptied;
+ * entries that vanish meanwhile (a session's worker may still be tidying its last command's
+ * files) are not errors.
  */
 public final class FileTrees {
     private FileTrees() {}
@@ -20,7 +22,16 @@ public final class FileTrees {
     /** Deletes {@code root} and everything below it; nothing to do if it does not exist. */
     public static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) return;
+        Object device = Files.getAttribute(root, "unix:dev", LinkOption.NOFOLLOW_LINKS);
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                if (!device.equals(Files.getAttribute(dir, "unix:dev", LinkOption.NOFOLLOW_LINKS))) {
+                    throw new IOException(dir + " is a mount point; unmount it, then remove " + root);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
                 Files.deleteIfExists(file);
