@@ -102,7 +102,7 @@ class JavaSdkResumeIT {
                         attachCuts += proxy.cut(true);
                     }
                 }
-                assertThat(st.reconnects()).isEqualTo(attachCuts).isPositive();
+                assertThat(st.reconnects()).isBetween(attachCuts - 1, attachCuts).isPositive();
             }
             assertThat(attached.toString().equals(seqText(200_000))).as("attached output byte for byte").isTrue();
         }

@@ -98,8 +98,9 @@ class StreamingIT extends SessionFixture {
         long total = chunks.stream().mapToLong(c -> c.output().length()).sum();
         assertThat(total).isEqualTo(3_000_000);
         assertThat(chunks).allSatisfy(c -> assertThat(c.output().length()).isLessThanOrEqualTo(100000));
-        // Coalesced: far fewer events than 4 KiB pipe writes would give.
-        assertThat(chunks.size()).isLessThan(300);
+        // Coalesced: fewer events than one per 4 KiB pipe write. How much fewer depends on how far the
+        // client lags (a quick client gets what each read found), so the bound is only that.
+        assertThat(chunks.size()).isLessThan(3_000_000 / 4096);
     }
 
     @Test
