@@ -74,6 +74,7 @@ public final class Bench {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("SANDKASTEN_API_KEY", KEY);
         pb.environment().put("SANDKASTEN_LOG_LEVEL", "WARN");
+        pb.environment().put("SANDKASTEN_WARM_POOL_SIZE", Integer.toString(POOL));
         pb.redirectErrorStream(true).redirectOutput(data.resolve("daemon.log").toFile());
         Process daemon = pb.start();
         try {
@@ -86,6 +87,9 @@ public final class Bench {
         }
     }
 
+    /** The bench daemon's warm pool: enough for a round of back-to-back creates. */
+    private static final int POOL = 12;
+
     private void run(long daemonPid, boolean quick) throws Exception {
         System.out.printf("machine: %d cores, %s, Java %s%n", Runtime.getRuntime().availableProcessors(),
                 System.getProperty("os.name") + " " + System.getProperty("os.version"), Runtime.version());
@@ -95,25 +99,33 @@ public final class Bench {
         String warm = createSession();
         for (int i = 0; i < 50; i++) exec(warm, "true");
 
-        // Cold: a request the warm pool cannot serve (an env of its own) starts its sandbox.
+        // Through the bare client, like the round trips below: the figures are the daemon's.
+        byte[] coldBody = JSON.writeValueAsBytes(Map.of("env", Map.of("BENCH", "cold")));
+        byte[] plainBody = JSON.writeValueAsBytes(Map.of());
         List<Double> create = new ArrayList<>();
-        for (int i = 0; i < creates; i++) {
-            long t = System.nanoTime();
-            String s = createSession(Map.of("env", Map.of("BENCH", "cold")));
-            create.add((System.nanoTime() - t) / 1e6);
-            delete(s);
+        List<Double> pooled = new ArrayList<>();
+        try (RawHttpClient raw = new RawHttpClient("127.0.0.1", port, KEY)) {
+            // Cold: a request the warm pool cannot serve (an env of its own) starts its sandbox.
+            for (int i = 0; i < creates; i++) {
+                long t = System.nanoTime();
+                String s = JSON.readTree(raw.call("POST", "/v1/sessions", coldBody)).get("id").asText();
+                create.add((System.nanoTime() - t) / 1e6);
+                raw.call("DELETE", "/v1/sessions/" + s, null);
+            }
+            // Warm: a plain request takes a pooled sandbox. Rounds of back-to-back creates (the
+            // pool holds POOL), a pause for it to refill, and the sessions deleted between rounds.
+            for (int round = 0; round < (quick ? 2 : 5); round++) {
+                Thread.sleep(3000);
+                List<String> made = new ArrayList<>();
+                for (int i = 0; i < POOL - 2; i++) {
+                    long t = System.nanoTime();
+                    made.add(JSON.readTree(raw.call("POST", "/v1/sessions", plainBody)).get("id").asText());
+                    pooled.add((System.nanoTime() - t) / 1e6);
+                }
+                for (String s : made) raw.call("DELETE", "/v1/sessions/" + s, null);
+            }
         }
         report("session create (cold)", create);
-        // Warm: a plain request takes a pooled sandbox; pausing between creates lets the pool
-        // refill, as it does between a real client's creates.
-        List<Double> pooled = new ArrayList<>();
-        for (int i = 0; i < creates / 2; i++) {
-            Thread.sleep(150);
-            long t = System.nanoTime();
-            String s = createSession(Map.of());
-            pooled.add((System.nanoTime() - t) / 1e6);
-            delete(s);
-        }
         report("session create (warm pool)", pooled);
 
         byte[] trueBody = JSON.writeValueAsBytes(Map.of("cmd", "true"));
@@ -279,11 +291,7 @@ public final class Bench {
     }
 
     private String createSession() throws Exception {
-        return createSession(Map.of());
-    }
-
-    private String createSession(Map<String, Object> body) throws Exception {
-        return call("POST", "/v1/sessions", body).get("id").asText();
+        return call("POST", "/v1/sessions", Map.of()).get("id").asText();
     }
 
     private void delete(String session) throws Exception {

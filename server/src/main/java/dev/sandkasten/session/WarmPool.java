@@ -6,7 +6,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -33,8 +32,15 @@ final class WarmPool implements AutoCloseable {
     private final Consumer<Warm> discarder;
     private final Map<String, ConcurrentLinkedQueue<Warm>> ready = new ConcurrentHashMap<>();
     private final Map<String, AtomicBoolean> filling = new ConcurrentHashMap<>();
-    private final ExecutorService refiller =
-            Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("sk-warm-pool").factory());
+    /**
+     * How long hand-outs must pause before replacements start. Starting a sandbox takes both
+     * cores for a moment on a small host; started at once, it competed with the answers to the
+     * very requests that took the sandboxes (5 ms instead of about 1 ms).
+     */
+    private static final long REFILL_DELAY_MS = 20;
+    private final java.util.concurrent.ScheduledExecutorService refiller =
+            Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("sk-warm-pool").factory());
+    private final Map<String, java.util.concurrent.ScheduledFuture<?>> pendingRefills = new java.util.HashMap<>();
     private volatile boolean closed;
 
     /**
@@ -65,7 +71,24 @@ final class WarmPool implements AutoCloseable {
             }
             return Optional.empty();
         } finally {
-            refill(image);
+            refillAfterQuiet(image);
+        }
+    }
+
+    /**
+     * Schedules the refill for when hand-outs have paused for {@link #REFILL_DELAY_MS}: a burst of
+     * creates is answered from the pool without sandboxes starting beside each answer.
+     */
+    private void refillAfterQuiet(String image) {
+        synchronized (pendingRefills) {
+            java.util.concurrent.ScheduledFuture<?> before = pendingRefills.get(image);
+            if (before != null) before.cancel(false);
+            try {
+                pendingRefills.put(image, refiller.schedule(() -> refill(image), REFILL_DELAY_MS,
+                        java.util.concurrent.TimeUnit.MILLISECONDS));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // closed meanwhile: nothing to refill
+            }
         }
     }
 
