@@ -3,8 +3,14 @@
 # Prints the path of a JDK home whose java is version 21 or newer, or fails
 # with the exact install command. Order: $JAVA_HOME, `java` on PATH, /usr/lib/jvm/*.
 sk_java_major() {
-  "$1/bin/java" -XshowSettings:properties -version 2>&1 \
-    | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' | head -n 1
+  # The JDK's release file answers at once; starting a JVM to ask takes ~150 ms per candidate.
+  local v
+  v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release" 2>/dev/null | head -n 1)
+  if [ -z "$v" ]; then
+    v=$("$1/bin/java" -XshowSettings:properties -version 2>&1 \
+      | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' | head -n 1)
+  fi
+  echo "$v"
 }
 
 sk_find_jdk() {

@@ -76,11 +76,16 @@ public final class Bench {
         pb.environment().put("SANDKASTEN_LOG_LEVEL", "WARN");
         pb.environment().put("SANDKASTEN_WARM_POOL_SIZE", Integer.toString(POOL));
         pb.redirectErrorStream(true).redirectOutput(data.resolve("daemon.log").toFile());
+        long launched = System.nanoTime();
         Process daemon = pb.start();
         try {
             Bench b = new Bench(port, sdkDir);
             b.awaitHealthy();
+            double startMs = (System.nanoTime() - launched) / 1e6;
             b.run(daemon.pid(), quick);
+            boolean aot = javaOpts.stream().anyMatch(o -> o.startsWith("-XX:AOTCache="));
+            System.out.printf("%-34s %8.0f ms  (JVM launch to first /healthz answer; %s)%n", "daemon start", startMs,
+                    aot ? "with the AOT cache" : "without an AOT cache; with JDK 25 this run writes one for the next");
         } finally {
             daemon.destroy();
             daemon.waitFor();
@@ -263,15 +268,16 @@ public final class Bench {
     }
 
     private void awaitHealthy() throws Exception {
-        for (int i = 0; i < 300; i++) {
-            try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/healthz")).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) return;
+        // The bare client: java.net.http's first request sets up its machinery (a few hundred ms
+        // in a fresh JVM), which would count against the daemon-start figure.
+        for (int i = 0; i < 3000; i++) {
+            try (RawHttpClient raw = new RawHttpClient("127.0.0.1", port, KEY)) {
+                raw.call("GET", "/healthz", null);
+                return;
             } catch (IOException e) {
                 // not up yet
             }
-            Thread.sleep(100);
+            Thread.sleep(10); // fine-grained: the wait is the daemon-start figure
         }
         throw new IllegalStateException("daemon did not become healthy");
     }
