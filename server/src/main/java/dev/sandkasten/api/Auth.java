@@ -8,6 +8,7 @@ import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.http.ServerRequest;
+import java.util.Optional;
 
 /**
  * Requires {@code Authorization: Bearer <key>} on every {@code /v1/} route and records the
@@ -29,7 +30,7 @@ final class Auth implements Filter {
         }
         String header = req.headers().value(HeaderNames.AUTHORIZATION).orElse("");
         String presented = header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : "";
-        var tenant = presented.isEmpty() ? java.util.Optional.<Tenant>empty() : keys.authenticate(presented);
+        Optional<Tenant> tenant = presented.isEmpty() ? Optional.empty() : keys.authenticate(presented);
         if (tenant.isEmpty()) {
             res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer");
             String msg = presented.isEmpty()

@@ -7,8 +7,8 @@ import java.util.Map;
 /**
  * Counts each tenant's live sessions and running or queued commands against its quotas. A
  * command counts against the tenant that owns its session, whoever started it, so an admin
- * acting on a tenant's session cannot push it past its limit unnoticed, and the limits are those
- * the tenant had when it created its first session of this run.
+ * acting on a tenant's session cannot push it past its limit unnoticed. Quotas come from the
+ * configuration and do not change while the daemon runs.
  */
 final class TenantQuotas {
     private final Map<String, Tenant> limits = new HashMap<>();
