@@ -98,8 +98,9 @@ class AttachResumeIT {
 
     @Test
     void reconnectingAtAHundredRandomPointsOfFiftyMegabytesLosesAndRepeatsNothing() throws Exception {
-        int lines = 5_000_000;
+        int lines = 6_400_000; // seq's output: 50,088,896 bytes
         byte[] expected = seqBytes(lines);
+        assertThat(expected.length).isGreaterThan(50_000_000);
         Random rnd = new Random(42);
         TreeSet<Long> cuts = new TreeSet<>();
         while (cuts.size() < 100) cuts.add((long) (rnd.nextDouble() * expected.length));
