@@ -6,7 +6,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -33,17 +32,19 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Bench {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String KEY = "bench-key-0123456789abcdef";
+    private static final String KEY = BenchDaemon.KEY;
 
     private final HttpClient http = HttpClient.newHttpClient();
+    private final BenchDaemon daemon;
     private final String base;
     private final int port;
 
     private final Path sdkDir;
 
-    private Bench(int port, Path sdkDir) {
-        this.base = "http://127.0.0.1:" + port;
-        this.port = port;
+    private Bench(BenchDaemon daemon, Path sdkDir) {
+        this.daemon = daemon;
+        this.base = daemon.base;
+        this.port = daemon.port;
         this.sdkDir = sdkDir;
     }
 
@@ -62,42 +63,25 @@ public final class Bench {
             }
         }
         if (jar == null) throw new IllegalArgumentException("--server-jar is required");
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        Path data = Files.createTempDirectory("sandkasten-bench-");
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java));
-        cmd.addAll(javaOpts);
-        cmd.addAll(List.of("-jar", jar, "serve", "--listen", "127.0.0.1:" + port, "--data-dir", data.toString()));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().put("SANDKASTEN_API_KEY", KEY);
-        pb.environment().put("SANDKASTEN_LOG_LEVEL", "WARN");
-        pb.environment().put("SANDKASTEN_WARM_POOL_SIZE", Integer.toString(POOL));
-        pb.redirectErrorStream(true).redirectOutput(data.resolve("daemon.log").toFile());
-        long launched = System.nanoTime();
-        Process daemon = pb.start();
-        try {
-            Bench b = new Bench(port, sdkDir);
-            b.awaitHealthy();
-            double startMs = (System.nanoTime() - launched) / 1e6;
-            b.run(daemon.pid(), quick);
+        try (BenchDaemon daemon = BenchDaemon.start(jar, javaOpts,
+                Map.of("SANDKASTEN_WARM_POOL_SIZE", Integer.toString(POOL)))) {
+            Bench b = new Bench(daemon, sdkDir);
+            b.run(quick);
             boolean aot = javaOpts.stream().anyMatch(o -> o.startsWith("-XX:AOTCache="));
-            System.out.printf("%-34s %8.0f ms  (JVM launch to first /healthz answer; %s)%n", "daemon start", startMs,
+            System.out.printf("%-40s %8.0f ms  (JVM launch to first /healthz answer; %s)%n", "daemon start",
+                    daemon.startMillis,
                     aot ? "with the AOT cache" : "without an AOT cache; with JDK 25 this run writes one for the next");
-        } finally {
-            daemon.destroy();
-            daemon.waitFor();
         }
     }
 
     /** The bench daemon's warm pool: enough for a round of back-to-back creates. */
     private static final int POOL = 12;
 
-    private void run(long daemonPid, boolean quick) throws Exception {
+    private void run(boolean quick) throws Exception {
         System.out.printf("machine: %d cores, %s, Java %s%n", Runtime.getRuntime().availableProcessors(),
                 System.getProperty("os.name") + " " + System.getProperty("os.version"), Runtime.version());
+        Baselines baselines = Baselines.measure(quick);
+        baselines.print();
         int creates = quick ? 20 : 100;
         int execs = quick ? 200 : 1000;
 
@@ -130,8 +114,10 @@ public final class Bench {
                 for (String s : made) raw.call("DELETE", "/v1/sessions/" + s, null);
             }
         }
-        report("session create (cold)", create);
-        report("session create (warm pool)", pooled);
+        Percentiles cold = Percentiles.of(create);
+        Percentiles.print("session create (cold)", cold);
+        System.out.printf("%-40s %8.1f x a bash -c true spawn (p50)%n", "", cold.p50() / baselines.bashSpawn().p50());
+        Percentiles.print("session create (warm pool)", Percentiles.of(pooled));
 
         byte[] trueBody = JSON.writeValueAsBytes(Map.of("cmd", "true"));
         try (RawHttpClient raw = new RawHttpClient("127.0.0.1", port, KEY)) {
@@ -142,7 +128,10 @@ public final class Bench {
                 raw.call("POST", "/v1/sessions/" + warm + "/exec", trueBody);
                 rtt.add((System.nanoTime() - t) / 1e6);
             }
-            report("exec round trip (true)", rtt);
+            Percentiles round = Percentiles.of(rtt);
+            Percentiles.print("exec round trip (true)", round);
+            System.out.printf("%-40s %8.1f x a loopback HTTP round trip, %.2f x a bash -c true spawn (p50)%n", "",
+                    round.p50() / baselines.loopbackRtt().p50(), round.p50() / baselines.bashSpawn().p50());
         }
         List<Double> rttJdk = new ArrayList<>();
         for (int i = 0; i < execs; i++) {
@@ -150,9 +139,9 @@ public final class Bench {
             exec(warm, "true");
             rttJdk.add((System.nanoTime() - t) / 1e6);
         }
-        report("  same, via java.net.http", rttJdk);
+        Percentiles.print("  same, via java.net.http", Percentiles.of(rttJdk));
 
-        report("first chunk (write to receipt)", firstChunkLatencies(warm, quick ? 100 : 300));
+        Percentiles.print("first chunk (write to receipt)", Percentiles.of(firstChunkLatencies(warm, quick ? 100 : 300)));
 
         long gib = 1L << 30;
         long streamBytes = quick ? gib : 2 * gib;
@@ -166,19 +155,20 @@ public final class Bench {
         double rawRate = streamBytes / rawSeconds / 1e6;
         double streamRate = streamBytes / streamSeconds(warm, "head -c " + streamBytes + " /dev/zero | tr '\\0' a",
                 streamBytes) / 1e6;
-        System.out.printf("%-34s %8.0f MB/s  (raw pipe in the same sandbox: %.0f MB/s, ratio %.2f)%n",
-                "streaming throughput (SSE)", streamRate, rawRate, streamRate / rawRate);
+        System.out.printf("%-40s %8.0f MB/s  (raw pipe in the same sandbox: %.0f MB/s, ratio %.2f; on the host: "
+                + "ratio %.2f)%n", "streaming throughput (SSE)", streamRate, rawRate, streamRate / rawRate,
+                streamRate / baselines.rawPipeMBps());
         SdkBench.run(base, KEY, quick ? gib / 2 : 2 * gib);
         if (sdkDir != null) ExternalSdkBench.run(sdkDir, base, KEY, quick ? gib / 2 : gib);
 
         long rssBytes = quick ? 2 * gib : 10L * 1_000_000_000L;
-        long baseline = rss(daemonPid);
+        long baseline = daemon.rssBytes();
         AtomicLong peak = new AtomicLong(baseline);
         AtomicBoolean done = new AtomicBoolean();
         Thread sampler = Thread.ofPlatform().start(() -> {
             while (!done.get()) {
                 try {
-                    peak.accumulateAndGet(rss(daemonPid), Math::max);
+                    peak.accumulateAndGet(daemon.rssBytes(), Math::max);
                     Thread.sleep(100);
                 } catch (Exception e) {
                     return;
@@ -188,7 +178,7 @@ public final class Bench {
         double secs = streamSeconds(warm, "head -c " + rssBytes + " /dev/zero | tr '\\0' a", rssBytes);
         done.set(true);
         sampler.join();
-        System.out.printf("%-34s baseline %d MB, peak %d MB, growth %d MB while streaming %.1f GB (%.0f MB/s)%n",
+        System.out.printf("%-40s baseline %d MB, peak %d MB, growth %d MB while streaming %.1f GB (%.0f MB/s)%n",
                 "daemon RSS", baseline >> 20, peak.get() >> 20, (peak.get() - baseline) >> 20, rssBytes / 1e9,
                 rssBytes / secs / 1e6);
         delete(warm);
@@ -251,35 +241,6 @@ public final class Bench {
                 .header("Authorization", "Bearer " + KEY).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(
                         Map.of("cmd", cmd, "timeout_ms", 600_000)))).build();
-    }
-
-    private static void report(String what, List<Double> ms) {
-        List<Double> s = new ArrayList<>(ms);
-        Collections.sort(s);
-        System.out.printf("%-34s p50 %7.2f ms   p99 %7.2f ms   (n=%d)%n", what,
-                s.get(s.size() / 2), s.get(Math.min(s.size() - 1, (int) Math.ceil(s.size() * 0.99) - 1)), s.size());
-    }
-
-    private static long rss(long pid) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-            if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
-        }
-        return 0;
-    }
-
-    private void awaitHealthy() throws Exception {
-        // The bare client: java.net.http's first request sets up its machinery (a few hundred ms
-        // in a fresh JVM), which would count against the daemon-start figure.
-        for (int i = 0; i < 3000; i++) {
-            try (RawHttpClient raw = new RawHttpClient("127.0.0.1", port, KEY)) {
-                raw.call("GET", "/healthz", null);
-                return;
-            } catch (IOException e) {
-                // not up yet
-            }
-            Thread.sleep(10); // fine-grained: the wait is the daemon-start figure
-        }
-        throw new IllegalStateException("daemon did not become healthy");
     }
 
     private JsonNode call(String method, String path, Object body) throws Exception {

@@ -31,13 +31,13 @@ final class ExternalSdkBench {
                 Process p = pb.start();
                 String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
                 if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
-                    System.out.printf("%-34s failed (exit %s): %s%n", "streaming via " + lang + " SDK",
+                    System.out.printf("%-40s failed (exit %s): %s%n", "streaming via " + lang + " SDK",
                             p.isAlive() ? "timeout" : p.exitValue(), out);
                     p.destroyForcibly();
                     continue;
                 }
                 JsonNode r = JSON.readTree(out.substring(out.lastIndexOf('\n') + 1));
-                System.out.printf("%-34s %8.0f MB/s  %8.0f chunks/s  (chunk_size %d KiB, %.1f GB)%n",
+                System.out.printf("%-40s %8.0f MB/s  %8.0f chunks/s  (chunk_size %d KiB, %.1f GB)%n",
                         "streaming via " + lang + " SDK", r.get("mb_per_s").asDouble(), r.get("chunks_per_s").asDouble(),
                         chunkSize / 1024, r.get("bytes").asLong() / 1e9);
             }

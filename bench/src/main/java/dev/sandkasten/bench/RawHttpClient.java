@@ -29,14 +29,21 @@ final class RawHttpClient implements Closeable {
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
+    private final byte[] buf;
 
     RawHttpClient(String host, int port, String key) throws IOException {
+        this(host, port, key, 256 * 1024);
+    }
+
+    /** With buffers of {@code bufferSize}: small ones when a thousand clients stream at once. */
+    RawHttpClient(String host, int port, String key, int bufferSize) throws IOException {
         this.host = host + ":" + port;
         this.key = key;
         this.socket = new Socket(host, port);
         socket.setTcpNoDelay(true);
-        this.in = new BufferedInputStream(socket.getInputStream(), 256 * 1024);
+        this.in = new BufferedInputStream(socket.getInputStream(), bufferSize);
         this.out = socket.getOutputStream();
+        this.buf = new byte[bufferSize];
     }
 
     /** Sends a request and returns the status; the body goes to {@code sink}. */
@@ -69,7 +76,6 @@ final class RawHttpClient implements Closeable {
             if (lower.startsWith("content-length:")) length = Long.parseLong(l.substring(15).trim());
             if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) chunked = true;
         }
-        byte[] buf = new byte[256 * 1024];
         if (chunked) {
             while (true) {
                 long size = Long.parseLong(line().split(";")[0].trim(), 16);
@@ -79,11 +85,11 @@ final class RawHttpClient implements Closeable {
                     }
                     break;
                 }
-                copy(size, buf, sink);
+                copy(size, sink);
                 line();
             }
         } else if (length > 0) {
-            copy(length, buf, sink);
+            copy(length, sink);
         }
         return code;
     }
@@ -96,7 +102,7 @@ final class RawHttpClient implements Closeable {
         return body.toByteArray();
     }
 
-    private void copy(long n, byte[] buf, BodySink sink) throws IOException {
+    private void copy(long n, BodySink sink) throws IOException {
         while (n > 0) {
             int r = in.read(buf, 0, (int) Math.min(buf.length, n));
             if (r < 0) throw new EOFException("connection closed inside a body");

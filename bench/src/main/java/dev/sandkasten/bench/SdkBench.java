@@ -45,7 +45,7 @@ final class SdkBench {
         }
         double secs = (System.nanoTime() - t) / 1e9;
         if (chars != bytes) throw new IllegalStateException("received " + chars + " of " + bytes + " bytes");
-        System.out.printf("%-34s %8.0f MB/s  %8.0f chunks/s  (%s chunks, %.1f GB)%n", "streaming via Java SDK",
+        System.out.printf("%-40s %8.0f MB/s  %8.0f chunks/s  (%s chunks, %.1f GB)%n", "streaming via Java SDK",
                 bytes / secs / 1e6, chunks / secs, chunkSize == null ? "default" : (chunkSize / 1024) + " KiB",
                 bytes / 1e9);
     }

@@ -11,6 +11,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Copies one command's stdout or stderr FIFO into its {@link ExecOutput} as bytes arrive: a
@@ -22,6 +24,7 @@ import java.util.concurrent.Future;
  */
 final class OutputPump implements Runnable {
     private static final int READ_SIZE = 64 * 1024;
+    private static final long END_WAIT_MILLIS = 2;
 
     private final Path fifo;
     private final StdStream stream;
@@ -74,6 +77,14 @@ final class OutputPump implements Runnable {
     }
 
     /**
+     * True once the pump read end-of-file: every writer had closed the FIFO, both read ends are
+     * closed by {@link #finish()}, and the FIFO is empty and free for another command.
+     */
+    boolean sawEnd() {
+        return endOfFile;
+    }
+
+    /**
      * Called after the shell reported the command done: everything the command wrote is in the
      * pipe by then. Stops the pump, moves the rest of the pipe's content into the output, and
      * returns the spare read end if something (a background job) still holds the FIFO open.
@@ -83,6 +94,18 @@ final class OutputPump implements Runnable {
             // The pump may still wait in open(): opening the write end completes the rendezvous.
             try (var poke = FileChannel.open(fifo, StandardOpenOption.WRITE)) {
                 opened.await();
+            }
+        }
+        if (!endOfFile) {
+            // The shell closed its write end before it reported, so unless a background job holds
+            // the FIFO too, the pump is about to read end-of-file; a pump that got there leaves
+            // the FIFO free for the next command. Only a FIFO still held costs the whole wait.
+            try {
+                task.get(END_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                // a writer remains: the FIFO goes to the background drain below
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IOException("output pump failed", e.getCause());
             }
         }
         FileChannel ch = main;

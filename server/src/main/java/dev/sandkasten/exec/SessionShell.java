@@ -38,12 +38,15 @@ public final class SessionShell implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SessionShell.class);
     private static final SecureRandom RANDOM = new SecureRandom();
     /**
-     * FIFO pairs made before the sandbox starts: few, because creating a FIFO costs 0.1-0.3 ms on
-     * this host's ext4 and session creation waits for them; the rest come in batches of
-     * {@link #FIFO_BATCH}, made in the background ahead of need.
+     * FIFO pairs made before the sandbox starts: few, because each costs ~35 µs even on a tmpfs
+     * and session creation waits for them. A command that ran to its end with nothing left
+     * holding its FIFOs hands its number (and so its FIFOs) to the next command, so a session
+     * that runs one command after another needs no more; commands whose FIFOs are still held
+     * (background jobs) use new numbers, whose FIFOs come in batches of {@link #FIFO_BATCH},
+     * made in the background ahead of need.
      */
     private static final int FIFO_INITIAL = 4;
-    private static final int FIFO_BATCH = 64;
+    private static final int FIFO_BATCH = 16;
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(10);
 
     /** What the driver of the running command waits for. */
@@ -79,6 +82,10 @@ public final class SessionShell implements AutoCloseable {
     private long nextCommand;
     /** The command whose files and leftover jobs still need tidying, or -1. */
     private long untidyCommand = -1;
+    /** Whether the untidy command's FIFOs were left with no writer, so its number can be reused. */
+    private boolean untidyReusable;
+    /** A finished command's number whose FIFOs are free for the next command, or -1. */
+    private long reusableCommand = -1;
     /** o.N and e.N exist for every N below this. */
     private long fifosReady;
     /** ... and below this once the refill in flight is done. */
@@ -378,7 +385,8 @@ public final class SessionShell implements AutoCloseable {
     }
 
     private ExecOutcome runOne(Exec exec) throws Exception {
-        long n = nextCommand++;
+        long n = reusableCommand >= 0 ? reusableCommand : nextCommand++;
+        reusableCommand = -1;
         ensureFifos(n);
         Path ctl = sandbox.controlDir();
         writeCommand(exec.request(), n);
@@ -458,11 +466,15 @@ public final class SessionShell implements AutoCloseable {
         }
         long durationMs = (System.nanoTime() - started) / 1_000_000;
 
+        boolean unheld = true;
         for (OutputPump pump : List.of(out, err)) {
             InputStream stillOpen = pump.finish();
             if (stillOpen != null) backgroundDrain.adopt(stillOpen);
+            unheld &= pump.sawEnd();
         }
         untidyCommand = n;
+        // A killed command's shell may still report about it later; its number is not reused.
+        untidyReusable = unheld && !gone && killReason == null && !stateLost;
 
         if (gone) return new ExecOutcome.SandboxLost(durationMs);
         if (TIMEOUT.equals(killReason)) return new ExecOutcome.TimedOut(durationMs, stateLost);
@@ -483,7 +495,10 @@ public final class SessionShell implements AutoCloseable {
             Path ctl = sandbox.controlDir();
             long n = untidyCommand;
             untidyCommand = -1;
-            for (String f : List.of("c." + n, "o." + n, "e." + n, "i." + n, "t." + n)) Files.deleteIfExists(ctl.resolve(f));
+            List<String> files = untidyReusable ? List.of("c." + n, "i." + n, "t." + n)
+                    : List.of("c." + n, "o." + n, "e." + n, "i." + n, "t." + n);
+            for (String f : files) Files.deleteIfExists(ctl.resolve(f));
+            if (untidyReusable) reusableCommand = n;
         } catch (IOException | RuntimeException e) {
             if (isLost()) return;
             log.error("cleaning up after exec {} failed; closing its sandbox", exec.id(), e);
@@ -565,7 +580,7 @@ public final class SessionShell implements AutoCloseable {
 
     private void ensureFifos(long n) throws IOException, InterruptedException {
         if (refill.isDone() && !refill.isCompletedExceptionally()) fifosReady = fifosPlanned;
-        if (n + FIFO_BATCH / 4 >= fifosPlanned && refill.isDone()) {
+        if (n + 2 >= fifosPlanned && refill.isDone()) {
             long from = fifosPlanned;
             synchronized (fifoLock) {
                 if (isLost()) throw new IOException("the sandbox is closing");

@@ -46,6 +46,30 @@ class ControlFilesIT {
     }
 
     @Test
+    void commandsReuseFreeFifosAndNeverThoseABackgroundJobHolds() throws Exception {
+        try (Daemon d = TestDaemon.start(Map.of()); SandboxClient c = TestDaemon.sdk(d)) {
+            Session s = c.createSession();
+            Path ctl = d.controlRoot().resolve(s.id());
+            for (int i = 0; i < 40; i++) assertThat(Sdk.run(s, "echo " + i)).isEqualTo(i + "\n");
+            // One command after another: the first FIFOs made with the sandbox serve them all.
+            assertThat(fifos(ctl)).as("FIFOs after 40 commands").hasSizeLessThanOrEqualTo(8);
+
+            // A job that keeps the command's stdout open and writes to it later: the FIFO it holds
+            // must not become a later command's output.
+            Sdk.run(s, "(sleep 0.5; for i in 1 2 3 4 5; do echo late-$i; sleep 0.2; done) &");
+            for (int i = 0; i < 5; i++) {
+                assertThat(Sdk.run(s, "sleep 0.4; echo mine-" + i)).isEqualTo("mine-" + i + "\n");
+            }
+        }
+    }
+
+    private static List<Path> fifos(Path dir) throws Exception {
+        try (var files = Files.list(dir)) {
+            return files.filter(f -> f.getFileName().toString().matches("[oe]\\.\\d+")).toList();
+        }
+    }
+
+    @Test
     void anUnusableRuntimeDirIsAClearStartError() throws Exception {
         Path file = Files.createTempFile("sandkasten-it-not-a-dir-", "");
         assertThatThrownBy(() -> TestDaemon.start(Map.of("runtime_dir", file.toString())))
