@@ -32,11 +32,7 @@ final class RawHttpClient implements Closeable {
     private final byte[] buf;
 
     RawHttpClient(String host, int port, String key) throws IOException {
-        this(host, port, key, 256 * 1024);
-    }
-
-    /** With buffers of {@code bufferSize}: small ones when a thousand clients stream at once. */
-    RawHttpClient(String host, int port, String key, int bufferSize) throws IOException {
+        int bufferSize = 256 * 1024;
         this.host = host + ":" + port;
         this.key = key;
         this.socket = new Socket(host, port);
@@ -48,23 +44,7 @@ final class RawHttpClient implements Closeable {
 
     /** Sends a request and returns the status; the body goes to {@code sink}. */
     int send(String method, String path, byte[] json, BodySink sink) throws IOException {
-        StringBuilder head = new StringBuilder();
-        head.append(method).append(' ').append(path).append(" HTTP/1.1\r\n")
-                .append("Host: ").append(host).append("\r\n")
-                .append("Authorization: Bearer ").append(key).append("\r\n");
-        if (json != null) {
-            head.append("Content-Type: application/json\r\nContent-Length: ").append(json.length).append("\r\n");
-        }
-        head.append("\r\n");
-        byte[] h = head.toString().getBytes(StandardCharsets.US_ASCII);
-        if (json == null) {
-            out.write(h);
-        } else {
-            byte[] all = new byte[h.length + json.length];
-            System.arraycopy(h, 0, all, 0, h.length);
-            System.arraycopy(json, 0, all, h.length, json.length);
-            out.write(all);
-        }
+        out.write(request(method, host, key, path, json));
         out.flush();
 
         String status = line();
@@ -92,6 +72,24 @@ final class RawHttpClient implements Closeable {
             copy(length, sink);
         }
         return code;
+    }
+
+    /** The bytes of a request: head, and the JSON body if there is one. */
+    static byte[] request(String method, String host, String key, String path, byte[] json) {
+        StringBuilder head = new StringBuilder();
+        head.append(method).append(' ').append(path).append(" HTTP/1.1\r\n")
+                .append("Host: ").append(host).append("\r\n")
+                .append("Authorization: Bearer ").append(key).append("\r\n");
+        if (json != null) {
+            head.append("Content-Type: application/json\r\nContent-Length: ").append(json.length).append("\r\n");
+        }
+        head.append("\r\n");
+        byte[] h = head.toString().getBytes(StandardCharsets.US_ASCII);
+        if (json == null) return h;
+        byte[] all = new byte[h.length + json.length];
+        System.arraycopy(h, 0, all, 0, h.length);
+        System.arraycopy(json, 0, all, h.length, json.length);
+        return all;
     }
 
     /** A request whose whole body is wanted; fails on a non-2xx status. */

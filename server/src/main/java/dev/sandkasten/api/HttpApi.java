@@ -63,6 +63,11 @@ public final class HttpApi {
         this.images = new ImagesApi(sessions.images(), config.defaultImage());
     }
 
+    /** Stops the API's own threads; called after the web server has stopped. */
+    public void close() {
+        streaming.close();
+    }
+
     public void routing(HttpRouting.Builder r) {
         r.addFilter(new Cors(config.corsOrigins()))
                 .addFilter(new Auth(keys))

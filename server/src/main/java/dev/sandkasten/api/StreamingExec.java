@@ -10,7 +10,11 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,17 +34,44 @@ import org.slf4j.LoggerFactory;
  * escape sequence cut there), it runs the decoders over up to {@link #LOOKBACK} bytes before
  * {@code X} without sending anything.
  */
-final class StreamingExec {
+final class StreamingExec implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StreamingExec.class);
     /** How far before a resume point the decoders are primed. */
     static final int LOOKBACK = 64 * 1024;
 
     private final Duration heartbeat;
     private final Duration probe;
+    /**
+     * Streams wait for output without a timeout (see {@link ExecOutput.Reader#next(int)}); this
+     * one thread wakes those that have been silent for a keep-alive interval, a few times per
+     * interval, so a probe or heartbeat is at most a quarter interval late.
+     */
+    private final ScheduledExecutorService keepAliveClock =
+            Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("sk-sse-keepalive").factory());
+    private final Set<OneStream> streams = ConcurrentHashMap.newKeySet();
 
     StreamingExec(Duration heartbeat, Duration probe) {
         this.heartbeat = heartbeat;
         this.probe = probe;
+        long tick = Math.max(10, pollMillis() / 4);
+        keepAliveClock.scheduleAtFixedRate(this::wakeSilentStreams, tick, tick, TimeUnit.MILLISECONDS);
+    }
+
+    private long pollMillis() {
+        return Math.min(probe.toMillis(), heartbeat.toMillis());
+    }
+
+    private void wakeSilentStreams() {
+        long now = System.nanoTime();
+        long silence = TimeUnit.MILLISECONDS.toNanos(pollMillis());
+        for (OneStream s : streams) {
+            if (now - s.lastWrite >= silence) s.reader.wake();
+        }
+    }
+
+    @Override
+    public void close() {
+        keepAliveClock.shutdownNow();
     }
 
     /**
@@ -53,8 +84,10 @@ final class StreamingExec {
         boolean base64 = format.encoding() == TextEncoder.Encoding.BASE64;
         ExecOutput.Reader reader = exec.attach(base64 ? resumeAt : Math.max(0, resumeAt - LOOKBACK));
         boolean clientGone = false;
+        OneStream stream = new OneStream(exec, format, afterId, reader, sink);
+        streams.add(stream);
         try {
-            new OneStream(exec, format, afterId, reader, sink).run();
+            stream.run();
         } catch (UncheckedIOException e) {
             clientGone = true;
             log.debug("client of exec {} went away: {}", exec.id(), e.toString());
@@ -64,6 +97,7 @@ final class StreamingExec {
             clientGone = true;
             log.debug("client of exec {} went away: {}", exec.id(), e.toString());
         } finally {
+            streams.remove(stream);
             exec.detach(reader, clientGone);
             try {
                 sink.close();
@@ -82,7 +116,8 @@ final class StreamingExec {
         private final ExecOutput.Reader reader;
         private final SseWriter sink;
         private final Map<StdStream, TextEncoder> encoders = new EnumMap<>(StdStream.class);
-        private long lastWrite = System.nanoTime();
+        /** Read by the keep-alive clock. */
+        private volatile long lastWrite = System.nanoTime();
         private long lastHeartbeat = lastWrite;
 
         OneStream(Exec exec, StreamFormat format, long afterId, ExecOutput.Reader reader, SseWriter sink) {
@@ -108,7 +143,7 @@ final class StreamingExec {
             }
             boolean ended = prime();
             while (!ended) {
-                ExecOutput.Read r = reader.next(format.chunkSize(), pollMillis(), TimeUnit.MILLISECONDS);
+                ExecOutput.Read r = reader.next(format.chunkSize());
                 switch (r) {
                     case null -> keepAlive();
                     case ExecOutput.Batch b -> chunk(b);
@@ -150,10 +185,6 @@ final class StreamingExec {
                 }
             }
             return false;
-        }
-
-        private long pollMillis() {
-            return Math.min(probe.toMillis(), heartbeat.toMillis());
         }
 
         private void keepAlive() {

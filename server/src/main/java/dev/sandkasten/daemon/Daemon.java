@@ -45,13 +45,16 @@ public final class Daemon implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
 
     private final SessionManager sessions;
+    private final HttpApi api;
     private final WebServer server;
     private final String apiKey;
     private final CgroupDriver cgroups;
     private final Path controlRoot;
 
-    private Daemon(SessionManager sessions, WebServer server, String apiKey, CgroupDriver cgroups, Path controlRoot) {
+    private Daemon(SessionManager sessions, HttpApi api, WebServer server, String apiKey, CgroupDriver cgroups,
+            Path controlRoot) {
         this.sessions = sessions;
+        this.api = api;
         this.server = server;
         this.apiKey = apiKey;
         this.cgroups = cgroups;
@@ -107,6 +110,7 @@ public final class Daemon implements AutoCloseable {
                     .build()
                     .start();
         } catch (RuntimeException e) {
+            api.close();
             sessions.close();
             cgroups.removeBase();
             deleteControlRoot(controlRoot);
@@ -119,7 +123,7 @@ public final class Daemon implements AutoCloseable {
             System.out.println("sandkasten: API key is in " + key.file());
         }
         log.info("listening on http://{}:{}", config.listenHost(), server.port());
-        return new Daemon(sessions, server, key.key(), cgroups, controlRoot);
+        return new Daemon(sessions, api, server, key.key(), cgroups, controlRoot);
     }
 
     public int port() {
@@ -142,6 +146,7 @@ public final class Daemon implements AutoCloseable {
     @Override
     public void close() {
         server.stop();
+        api.close();
         sessions.close();
         QuotaDisk.unmountAllBelow(sessions.dataDir());
         cgroups.removeBase();

@@ -451,6 +451,8 @@ public final class ExecOutput {
         /** Guarded by the log's lock. */
         private long pos;
         private boolean readerClosed;
+        /** Set by {@link #wake()}; guarded by the log's lock. */
+        private boolean woken;
         private long hintSeq = -1;
         private FileChannel channel;
         private byte[] scratch;
@@ -487,7 +489,32 @@ public final class ExecOutput {
          * if nothing arrived within the timeout.
          */
         public Read next(int maxBytes, long timeout, TimeUnit unit) throws InterruptedException {
-            long nanos = unit.toNanos(timeout);
+            return next(maxBytes, unit.toNanos(timeout), true);
+        }
+
+        /**
+         * Like {@link #next(int, long, TimeUnit)} without a timeout: waits until there is
+         * something to read or {@link #wake()} is called, and then returns null. An untimed wait
+         * costs a virtual thread a plain park, where a timed one also registers and cancels a
+         * timer with the scheduler's delay thread: with a thousand streams that was a tenth of
+         * the daemon's CPU.
+         */
+        public Read next(int maxBytes) throws InterruptedException {
+            return next(maxBytes, 0, false);
+        }
+
+        /** Makes a waiting (or the next) untimed {@link #next(int)} return null if nothing is there. */
+        public void wake() {
+            lock.lock();
+            try {
+                woken = true;
+                readable.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        private Read next(int maxBytes, long nanos, boolean timed) throws InterruptedException {
             lock.lockInterruptibly();
             try {
                 while (true) {
@@ -501,6 +528,12 @@ public final class ExecOutput {
                         sealOpen();
                     } else if (finished) {
                         return END;
+                    } else if (!timed) {
+                        if (woken) {
+                            woken = false;
+                            return null;
+                        }
+                        readable.await();
                     } else if (nanos <= 0) {
                         return null;
                     } else {
