@@ -44,8 +44,8 @@ public final class ScaleBench {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Four clients: about what two cores can serve creates to without only queueing. */
     private static final int CREATORS = 4;
-    /** Over how long the concurrent streams start: 200 a second at the default 1,000. */
-    private static final long RAMP_MILLIS = 5000;
+    /** Over how long the concurrent streams start: 100 a second at the default 1,000. */
+    private static final long RAMP_MILLIS = 10_000;
 
     private final BenchDaemon daemon;
     private final Path jcmd;
