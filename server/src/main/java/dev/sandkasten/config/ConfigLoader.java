@@ -120,11 +120,11 @@ public final class ConfigLoader {
         return out;
     }
 
-    /** The images to keep warm sandboxes of; empty means the default image. */
+    /** The images to keep warm sandboxes of; empty means the default image if it is built in. */
     private static List<String> warmPoolImages(Map<String, String> v) {
         List<String> out = new ArrayList<>();
         for (String name : v.get("warm_pool_images").split(",")) if (!name.isBlank()) out.add(name.trim());
-        return out.isEmpty() ? List.of(v.get("default_image").trim()) : List.copyOf(out);
+        return List.copyOf(out);
     }
 
     /** 0 (no quota) or at least 8 MiB, the least an ext4 file system with a journal is useful at. */

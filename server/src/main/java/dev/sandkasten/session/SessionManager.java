@@ -67,7 +67,6 @@ public final class SessionManager implements AutoCloseable {
     /** Sandboxes started ahead of need; null when {@code warm_pool_size} is 0. */
     private final WarmPool pool;
     /** The image each live session runs on, held until the session has ended. */
-    private final Map<String, ImageCatalog.Lease> imageLeases = new ConcurrentHashMap<>();
 
     public SessionManager(Config config, ImageCatalog images, SandboxLauncher launcher, Path sessionsDir) {
         this.workspaces = new WorkspaceStores(sessionsDir.getParent(), config.sandboxUid(),
@@ -90,8 +89,11 @@ public final class SessionManager implements AutoCloseable {
                         + String.join(", ", builtIn.keySet()) + ")");
             }
         }
+        // With none named, the default image is pooled if it is built in; a stored default is not.
+        List<String> pooled = !config.warmPoolImages().isEmpty() ? config.warmPoolImages()
+                : builtIn.containsKey(config.defaultImage()) ? List.of(config.defaultImage()) : List.of();
         recoverLost(); // before the pool starts sandboxes in the same directory
-        this.pool = config.warmPoolSize() == 0 ? null : new WarmPool(config.warmPoolImages(), config.warmPoolSize(),
+        this.pool = config.warmPoolSize() == 0 || pooled.isEmpty() ? null : new WarmPool(pooled, config.warmPoolSize(),
                 name -> {
                     String id = newId();
                     return new WarmPool.Warm(id, startShell(id, builtIn.get(name), Map.of(), NetworkMode.NONE,
@@ -155,7 +157,7 @@ public final class SessionManager implements AutoCloseable {
             Session session = new Session(id, tenant.name(), image.name(), ttl, spec.labels(), shell, config.execHistory());
             session.workspaceId(spec.workspaceId().orElse(null));
             session.startDir(image.startDir());
-            imageLeases.put(id, lease);
+            session.imageLease(lease);
             live.put(id, session);
             // Off the answer's path: a file write on the data directory's file system can stall
             // behind its journal, and the record only matters after a crash.
@@ -173,7 +175,6 @@ public final class SessionManager implements AutoCloseable {
             return session;
         } catch (RuntimeException e) {
             warm.ifPresent(w -> w.shell().close());
-            imageLeases.remove(id);
             lease.close();
             if (workspace.isPresent()) store.release(spec.workspaceId().get());
             slots.release();
@@ -198,8 +199,7 @@ public final class SessionManager implements AutoCloseable {
         ioThreads.execute(() -> {
             session.shell().close();
             // Its sandbox is gone: the image may be removed (the session's own layer goes with the session).
-            ImageCatalog.Lease lease = imageLeases.get(session.id());
-            if (lease != null) lease.close();
+            session.releaseImage();
         });
     }
 
@@ -216,11 +216,19 @@ public final class SessionManager implements AutoCloseable {
     public Session get(Tenant tenant, String id) {
         Session s = live.get(id);
         if (s != null && tenant.mayAccess(s.tenant())) return s;
-        if (s == null) {
+        SessionView t = visibleTombstone(tenant, id, s);
+        throw new SessionException(SessionException.Reason.GONE, "session " + id + " is " + t.status().wireName());
+    }
+
+    /**
+     * The record of an ended session {@code tenant} may see, when {@code live} (the live
+     * session of that id, if any) is not; NOT_FOUND otherwise, so other tenants' ids stay unknown.
+     */
+    private SessionView visibleTombstone(Tenant tenant, String id, Session live) {
+        if (live == null) {
             synchronized (tombstones) {
                 SessionView t = tombstones.get(id);
-                if (t != null && tenant.mayAccess(t.tenant())) throw new SessionException(SessionException.Reason.GONE,
-                        "session " + id + " is " + t.status().wireName());
+                if (t != null && tenant.mayAccess(t.tenant())) return t;
             }
         }
         throw new SessionException(SessionException.Reason.NOT_FOUND, "session " + id + " not found");
@@ -280,13 +288,7 @@ public final class SessionManager implements AutoCloseable {
     public SessionView view(Tenant tenant, String id) {
         Session s = live.get(id);
         if (s != null && tenant.mayAccess(s.tenant())) return s.view();
-        if (s == null) {
-            synchronized (tombstones) {
-                SessionView t = tombstones.get(id);
-                if (t != null && tenant.mayAccess(t.tenant())) return t;
-            }
-        }
-        throw new SessionException(SessionException.Reason.NOT_FOUND, "session " + id + " not found");
+        return visibleTombstone(tenant, id, s);
     }
 
     /** The live sessions the tenant may see, oldest first. */
@@ -406,8 +408,7 @@ public final class SessionManager implements AutoCloseable {
         s.closeExecs();
         deleteDir(sessionsDir.resolve(s.id()));
         // Released only now: the image may be removed once no sandbox can be using it.
-        ImageCatalog.Lease lease = imageLeases.remove(s.id());
-        if (lease != null) lease.close();
+        s.releaseImage();
         if (s.workspaceId() != null) workspaces.of(s.tenant()).release(s.workspaceId());
         slots.release();
         quotas.releaseSession(s.tenant());

@@ -70,8 +70,12 @@ class ImagesIT {
 
     /** Runs {@code sandkasten image ...} in this JVM against the shared daemon's data directory. */
     static Run cli(String... args) {
+        return cli(TestDaemon.sharedDataDir(), args);
+    }
+
+    static Run cli(Path data, String... args) {
         List<String> a = new ArrayList<>(List.of(args));
-        a.addAll(List.of("--data-dir", TestDaemon.sharedDataDir().toString()));
+        a.addAll(List.of("--data-dir", data.toString()));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int status = ImageCommand.run(a.toArray(String[]::new), Map.of(), new PrintStream(out, true, StandardCharsets.UTF_8),
@@ -100,6 +104,20 @@ class ImagesIT {
         assertThat(rootfs.resolve("opaque/sub")).doesNotExist();
         assertThat(rootfs.resolve("opaque/.wh..wh..opq")).doesNotExist();
         assertThat(rootfs.resolve("etc/.wh.deleted.txt")).doesNotExist();
+    }
+
+    @Test
+    void anImportedImageCanBeTheDefaultWithTheWarmPoolOn() throws Exception {
+        // The warm pool keeps built-in images only; a stored default is simply not pooled.
+        Path data = Files.createTempDirectory("sandkasten-it-default-image-");
+        Path archive = ImageArchives.dockerSave(tmp.resolve("default.tar"), ImageArchives.config(List.of(), null),
+                List.of(ImageArchives.bashLayer().bytes(false),
+                        new ImageArchives.Layer().dir("data").file("data/hello.txt", "the default image").bytes(false)));
+        assertThat(cli(data, "import", "mine", archive.toString()).status()).isZero();
+        try (dev.sandkasten.daemon.Daemon d = TestDaemon.start(Map.of("data_dir", data.toString(), "default_image", "mine",
+                "warm_pool_size", "2")); SandboxClient c = TestDaemon.sdk(d); Session s = c.createSession()) {
+            assertThat(Sdk.run(s, "echo \"$(</data/hello.txt)\"")).isEqualTo("the default image\n");
+        }
     }
 
     @Test
