@@ -32,7 +32,7 @@ public final class Main {
      * Carrier threads for the virtual threads that serve connections. The JDK's default, one per
      * core, lets a few streams that always have output to send hold every carrier: virtual
      * threads are not time-sliced, so a quiet stream's next line waited for one of them to block
-     * (p99 40-70 ms beside four floods on two cores). With more carriers than busy streams the
+     * (p99 41-44 ms beside four floods on two cores). With more carriers than busy streams the
      * kernel's scheduler shares the cores out, and a woken stream runs at once (p99 ~20 ms).
      * Must be set before the first virtual thread exists; a -D on the command line wins.
      */

@@ -10,7 +10,6 @@ import dev.sandkasten.text.TextEncoder;
 import dev.sandkasten.text.Utf8StreamDecoder;
 import java.util.Arrays;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Collects a command's output for a blocking exec response. Each of output, stdout and stderr
@@ -34,7 +33,7 @@ final class BlockingExec {
         long skipped = 0;
         ExecOutput.Reader reader = exec.attach(0);
         try {
-            for (ExecOutput.Read r; !((r = reader.next(64 * 1024, 1, TimeUnit.HOURS)) instanceof ExecOutput.End); ) {
+            for (ExecOutput.Read r; !((r = reader.next(64 * 1024)) instanceof ExecOutput.End); ) {
                 if (r instanceof ExecOutput.Batch b) {
                     all.append(b.bytes(), b.offset(), b.length());
                     (b.stream() == StdStream.STDOUT ? out : err).append(b.bytes(), b.offset(), b.length());

@@ -166,7 +166,7 @@ final class StreamingExec implements AutoCloseable {
         private boolean prime() throws InterruptedException {
             while (reader.position() < resumeAt) {
                 int want = (int) Math.min(format.chunkSize(), resumeAt - reader.position());
-                ExecOutput.Read r = reader.next(want, pollMillis(), TimeUnit.MILLISECONDS);
+                ExecOutput.Read r = reader.next(want);
                 switch (r) {
                     case null -> keepAlive();
                     case ExecOutput.Batch b -> {

@@ -99,15 +99,15 @@ public final class Exec {
     }
 
     /**
-     * A reader of the output from {@code from} (clamped to the output so far), counted as an
-     * attached client until {@link #detach}ed. Attaching ends any disconnect countdown and hold.
-     */
-    /**
      * Output a vanished client may have been sent but not received: the kernel's socket buffers on
      * both sides (Linux autotunes them to a few MiB each) and the client's own buffers.
      */
     static final long IN_FLIGHT_BYTES = 16L << 20;
 
+    /**
+     * A reader of the output from {@code from} (clamped to the output so far), counted as an
+     * attached client until {@link #detach}ed. Attaching ends any disconnect countdown and hold.
+     */
     public ExecOutput.Reader attach(long from) {
         synchronized (this) {
             attached++;

@@ -79,11 +79,6 @@ public final class ImageCatalog {
                         List.of("/usr/bin/bash", "/usr/bin/python3"), List.of(RootfsLayout.PYTHON_ALIASES)));
     }
 
-    /** The built-in images only. */
-    public static ImageCatalog builtIn() {
-        return new ImageCatalog(builtIns(), null);
-    }
-
     /** The built-in images and those of {@code store}. */
     public static ImageCatalog withStore(ImageStore store) {
         return new ImageCatalog(builtIns(), store);

@@ -230,14 +230,11 @@ public final class ImageCommand {
     private int list(ImageStore store, Config config) {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"NAME", "KIND", "SIZE", "CREATED", "DESCRIPTION"});
-        for (Image i : ImageCatalog.builtIns()) {
-            String name = i.name() + (i.name().equals(config.defaultImage()) ? " (default)" : "");
-            rows.add(new String[] {name, i.kind().wireName(), "-", "-", i.description()});
-        }
-        for (ImageMeta m : store.list()) {
-            String name = m.name() + (m.name().equals(config.defaultImage()) ? " (default)" : "");
-            rows.add(new String[] {name, m.kind().wireName(), human(m.sizeBytes()),
-                    m.createdAt().truncatedTo(ChronoUnit.SECONDS).toString(), m.description()});
+        for (ImageCatalog.Listing l : ImageCatalog.withStore(store).list()) {
+            String name = l.name() + (l.name().equals(config.defaultImage()) ? " (default)" : "");
+            String size = l.sizeBytes().isPresent() ? human(l.sizeBytes().getAsLong()) : "-";
+            String created = l.createdAt().map(t -> t.truncatedTo(ChronoUnit.SECONDS).toString()).orElse("-");
+            rows.add(new String[] {name, l.kind().wireName(), size, created, l.description()});
         }
         int[] width = new int[4];
         for (String[] r : rows) for (int i = 0; i < 4; i++) width[i] = Math.max(width[i], r[i].length());
@@ -282,7 +279,7 @@ public final class ImageCommand {
             Files.setPosixFilePermissions(rootfs, Trees.permissions(0755));
             Trees.own(rootfs, config.sandboxUid(), false);
             LayerApplier applier = new LayerApplier(rootfs, config.sandboxUid(), max);
-            ImageImporter.Result r = ImageImporter.importArchive(file, rootfs, staging, applier);
+            ImageImporter.Result r = ImageImporter.importArchive(file, staging, applier);
             Files.deleteIfExists(staging.resolve("archive.tar"));
             long size = Trees.size(rootfs);
             for (String w : r.warnings()) err.println("sandkasten image: warning: " + w);

@@ -36,8 +36,7 @@ final class ImageImporter {
     private static final String DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
 
     /** What the importer found: the image's environment and working directory. */
-    record Result(Map<String, String> env, Optional<String> workingDir, int layers, long skippedEntries,
-                  List<String> warnings) {}
+    record Result(Map<String, String> env, Optional<String> workingDir, int layers, List<String> warnings) {}
 
     /** The archive is not an image we can read; the message says why, for the user. */
     static final class BadImageException extends IOException {
@@ -49,10 +48,10 @@ final class ImageImporter {
     private ImageImporter() {}
 
     /**
-     * Imports {@code archive} into {@code rootfs}. A gzip'd archive is first unpacked to
+     * Imports {@code archive} through {@code applier} (which writes the root file system). A gzip'd archive is first unpacked to
      * {@code scratch} (reading needs random access).
      */
-    static Result importArchive(Path archive, Path rootfs, Path scratch, LayerApplier applier) throws IOException {
+    static Result importArchive(Path archive, Path scratch, LayerApplier applier) throws IOException {
         Path tarPath = archive;
         if (isGzip(archive)) {
             tarPath = scratch.resolve("archive.tar");
@@ -224,7 +223,7 @@ final class ImageImporter {
                     + "(host uid sandbox_uid, without capabilities)");
         }
         if (applier.skipped() > 0) warnings.add("left out " + applier.skipped() + " device node(s), FIFO(s) or socket(s)");
-        return new Result(env, workingDir, layers, applier.skipped(), warnings);
+        return new Result(env, workingDir, layers, warnings);
     }
 
     private static String text(JsonNode n, String field, String where) throws BadImageException {

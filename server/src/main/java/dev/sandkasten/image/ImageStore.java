@@ -99,10 +99,6 @@ public final class ImageStore {
         return new ImageStore(dataDir.resolve("images"));
     }
 
-    public Path dir() {
-        return dir;
-    }
-
     /** Why {@code name} cannot name a stored image, or empty if it can. */
     public static Optional<String> nameProblem(String name) {
         if (RESERVED.contains(name)) return Optional.of("'" + name + "' is a built-in image");
@@ -241,12 +237,6 @@ public final class ImageStore {
         pins.remove(name);
         HELD_IN_THIS_JVM.remove(dir.resolve(name).resolve(LOCK).toAbsolutePath());
         closeQuietly(p.channel); // releases the shared lock
-    }
-
-    /** How many sessions of this daemon use each stored image (for tests and logs). */
-    public synchronized int users(String name) {
-        Pin p = pins.get(name);
-        return p == null ? 0 : p.users;
     }
 
     private static Object fileKey(Path p) throws IOException {

@@ -74,11 +74,6 @@ final class LayerApplier {
         this.maxBytes = maxBytes;
     }
 
-    /** File bytes written so far. */
-    long bytes() {
-        return bytes;
-    }
-
     /** Device nodes, FIFOs and sockets left out so far. */
     long skipped() {
         return skipped;

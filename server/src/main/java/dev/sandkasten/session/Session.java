@@ -4,6 +4,7 @@ import dev.sandkasten.exec.Exec;
 import dev.sandkasten.exec.ExecOutcome;
 import dev.sandkasten.exec.ExecRequest;
 import dev.sandkasten.exec.SessionShell;
+import dev.sandkasten.image.ImageCatalog;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,6 +39,8 @@ public final class Session {
     /** Where the shell starts, and where a replaced shell is again: the image's working directory. */
     private volatile String startDir = "/workspace";
     private volatile String workspaceId;
+    /** Keeps a stored image from being removed while the sandbox may use it. */
+    private volatile ImageCatalog.Lease imageLease;
 
     Session(String id, String tenant, String image, Duration ttl, Map<String, String> labels, SessionShell shell,
             int history) {
@@ -59,6 +62,16 @@ public final class Session {
 
     void workspaceId(String id) {
         workspaceId = id;
+    }
+
+    void imageLease(ImageCatalog.Lease lease) {
+        imageLease = lease;
+    }
+
+    /** Lets the image go: the sandbox that used it is gone. Closing a lease twice is harmless. */
+    void releaseImage() {
+        ImageCatalog.Lease lease = imageLease;
+        if (lease != null) lease.close();
     }
 
     void startDir(String dir) {

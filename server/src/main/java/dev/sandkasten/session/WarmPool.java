@@ -7,7 +7,6 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -31,7 +30,6 @@ final class WarmPool implements AutoCloseable {
     private final Function<String, Warm> starter;
     private final Consumer<Warm> discarder;
     private final Map<String, ConcurrentLinkedQueue<Warm>> ready = new ConcurrentHashMap<>();
-    private final Map<String, AtomicBoolean> filling = new ConcurrentHashMap<>();
     /**
      * How long hand-outs must pause before replacements start. Starting a sandbox takes both
      * cores for a moment on a small host; started at once, it competed with the answers to the
@@ -55,8 +53,7 @@ final class WarmPool implements AutoCloseable {
         this.discarder = discarder;
         for (String image : images) {
             ready.put(image, new ConcurrentLinkedQueue<>());
-            filling.put(image, new AtomicBoolean());
-            refill(image);
+            refiller.execute(() -> fill(image));
         }
     }
 
@@ -84,7 +81,7 @@ final class WarmPool implements AutoCloseable {
             java.util.concurrent.ScheduledFuture<?> before = pendingRefills.get(image);
             if (before != null) before.cancel(false);
             try {
-                pendingRefills.put(image, refiller.schedule(() -> refill(image), REFILL_DELAY_MS,
+                pendingRefills.put(image, refiller.schedule(() -> fill(image), REFILL_DELAY_MS,
                         java.util.concurrent.TimeUnit.MILLISECONDS));
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 // closed meanwhile: nothing to refill
@@ -97,30 +94,25 @@ final class WarmPool implements AutoCloseable {
         return ready.values().stream().mapToInt(ConcurrentLinkedQueue::size).sum();
     }
 
-    private void refill(String image) {
-        if (closed || !filling.get(image).compareAndSet(false, true)) return;
-        refiller.execute(() -> {
-            ConcurrentLinkedQueue<Warm> q = ready.get(image);
-            boolean failed = false;
-            try {
-                while (!closed && q.size() < size) {
-                    Warm w = starter.apply(image);
-                    if (closed) {
-                        discarder.accept(w);
-                        return;
-                    }
-                    q.add(w);
+    /**
+     * Starts sandboxes until the image has {@link #size} ready. Runs on the single refiller thread
+     * only, so fills never overlap; every hand-out schedules one, so none is missed.
+     */
+    private void fill(String image) {
+        ConcurrentLinkedQueue<Warm> q = ready.get(image);
+        try {
+            while (!closed && q.size() < size) {
+                Warm w = starter.apply(image);
+                if (closed) {
+                    discarder.accept(w);
+                    return;
                 }
-            } catch (RuntimeException e) {
-                // Cold creates still work; the next hand-out tries again.
-                log.warn("warm pool: could not start a sandbox of image {}: {}", image, e.getMessage());
-                failed = true;
-            } finally {
-                filling.get(image).set(false);
+                q.add(w);
             }
-            // A hand-out between the last check and clearing the flag found the refill still running.
-            if (!failed && !closed && q.size() < size) refill(image);
-        });
+        } catch (RuntimeException e) {
+            // Cold creates still work; the next hand-out tries again.
+            log.warn("warm pool: could not start a sandbox of image {}: {}", image, e.getMessage());
+        }
     }
 
     /** Stops refilling and ends every waiting sandbox. */

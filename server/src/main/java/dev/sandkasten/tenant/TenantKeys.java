@@ -43,11 +43,6 @@ public final class TenantKeys {
         return Optional.ofNullable(found);
     }
 
-    /** Every tenant, for listing what an admin may see. */
-    public List<Tenant> tenants() {
-        return keys.stream().map(TenantKey::tenant).toList();
-    }
-
     public static byte[] sha256(String key) {
         try {
             return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));

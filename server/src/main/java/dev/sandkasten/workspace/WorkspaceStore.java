@@ -87,8 +87,9 @@ public final class WorkspaceStore {
                 Files.setAttribute(files, "unix:gid", hostUid, LinkOption.NOFOLLOW_LINKS);
                 Files.setPosixFilePermissions(files, PosixFilePermissions.fromString("rwxr-xr-x"));
                 if (quota != null) quota.mount(dir.resolve(DISK), files);
+            } else {
+                mountIfItHasADisk(dir);
             }
-            mountIfItHasADisk(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("could not create workspace " + id, e);
         }
