@@ -62,7 +62,7 @@ export class EventFeed {
 }
 
 /** How many times in a row a broken stream tries to reconnect before it gives up. */
-export const RESUME_ATTEMPTS = 6;
+const RESUME_ATTEMPTS = 6;
 
 /** Wait before reconnect attempt `n` (1-based): 50 ms, doubling, at most 2 s; about 3 s for all six. */
 function resumeDelay(n: number): number {

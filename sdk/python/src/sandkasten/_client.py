@@ -228,7 +228,7 @@ class SandboxClient:
         # The daemon also kills a command whose stream disconnected (after its detach grace), so a
         # failed cancel only delays the kill. RuntimeError: the client was closed meanwhile.
         with anyio.CancelScope(shield=True), contextlib.suppress(httpx.HTTPError, RuntimeError):
-            await self._http.delete(p.exec_cancel_path(session_id, exec_id), timeout=p.CANCEL_TIMEOUT_S)
+            await self._http.delete(p.exec_path(session_id, exec_id), timeout=p.CANCEL_TIMEOUT_S)
 
 
 class _Files:
@@ -248,12 +248,7 @@ class _Files:
             >>> print((await session.exec("python3 hello.py")).output)
             Hello, World!
         """
-        if isinstance(content, str):
-            data = content.encode()
-        elif isinstance(content, (bytes, bytearray, memoryview)):
-            data = bytes(content)
-        else:
-            raise TypeError(f"content must be str or bytes, got {type(content).__name__}; use upload() for files")
+        data = p.file_bytes(content)
         return p.parse_write_result(
             await self._client._request(
                 "PUT", self._prefix + "/fs/raw", params={"path": p.file_path(path)}, content=data
@@ -270,11 +265,7 @@ class _Files:
             >>> result = await session.read("output.txt")
             >>> print(result.content.decode())
         """
-        params = {"path": p.file_path(path)}
-        if max_bytes is not None:
-            if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 0:
-                raise ValueError(f"max_bytes must be an int >= 0 or None, got {max_bytes!r}")
-            params["max_bytes"] = str(max_bytes)
+        params = p.read_params(path, max_bytes)
         return p.parse_read_result(await self._client._request("GET", self._prefix + "/fs/read", params=params))
 
     async def read_bytes(self, path: str) -> bytes:
@@ -611,7 +602,7 @@ class Session(_Files):
             ...     if chunk.done:
             ...         print(f"\nExit code: {chunk.exit_code}")
         """
-        grace = self._client._detach_grace_ms if detach_grace_ms is None else p.check_detach_grace(detach_grace_ms)
+        grace = self._client._detach_grace_ms if detach_grace_ms is None else detach_grace_ms
         body = p.exec_body(
             cmd,
             timeout_ms=timeout_ms,
@@ -758,7 +749,7 @@ class Session(_Files):
             True
         """
         try:
-            await self._client._request("DELETE", p.exec_cancel_path(self._id, _exec_id(exec)))
+            await self._client._request("DELETE", p.exec_path(self._id, _exec_id(exec)))
         except NotFoundError:
             return False
         return True
@@ -1105,7 +1096,6 @@ def _exec_id(exec: ExecRef) -> str:
 
 
 async def _stream_chunks(client: SandboxClient, state: p.ExecStreamState) -> AsyncGenerator[ExecChunk, None]:
-    failures = 0
     try:
         while True:
             request = state.request()
@@ -1122,12 +1112,7 @@ async def _stream_chunks(client: SandboxClient, state: p.ExecStreamState) -> Asy
                 ) as resp:
                     if resp.status_code != 200:
                         await resp.aread()
-                        api_error = p.error_from_response(resp.status_code, resp.content)
-                        if not state.started:
-                            raise api_error
-                        if resp.status_code < 500:
-                            raise state.reopen_error(api_error)
-                        error = api_error
+                        error = state.refused(p.error_from_response(resp.status_code, resp.content), resp.status_code)
                     else:
                         state.opened(resp.headers.get("x-exec-id"))
                         if state.announce:
@@ -1142,12 +1127,7 @@ async def _stream_chunks(client: SandboxClient, state: p.ExecStreamState) -> Asy
             except httpx.TransportError as e:
                 error = e
             # The connection broke, or the body ended, before the command's end.
-            if not state.may_resume():
-                raise state.broken(error, client._base_url, request.path) from error
-            failures = 1 if state.last_id != before else failures + 1
-            if failures > len(p.RESUME_DELAYS_S):
-                raise state.broken(error, client._base_url, request.path, attempts=failures - 1) from error
-            await anyio.sleep(p.RESUME_DELAYS_S[failures - 1])
+            await anyio.sleep(state.retry_delay(error, client._base_url, request.path, before))
             state.resuming()
     finally:
         exec_id = state.to_cancel()

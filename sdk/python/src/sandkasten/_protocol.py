@@ -129,11 +129,6 @@ def exec_path(session_id: str, exec_id: str, suffix: str = "") -> str:
     return session_path(session_id, f"/execs/{quote(exec_id, safe='')}{suffix}")
 
 
-def exec_cancel_path(session_id: str, exec_id: str) -> str:
-    """The route that cancels one command."""
-    return exec_path(session_id, exec_id)
-
-
 def workspace_path(workspace_id: str, suffix: str = "") -> str:
     """``/v1/workspaces/{id}{suffix}`` with the id escaped."""
     if not isinstance(workspace_id, str) or not workspace_id:
@@ -293,6 +288,24 @@ def file_path(path: object) -> str:
             f"path must be a non-empty string (relative to /workspace, or absolute below it), got {path!r}"
         )
     return path
+
+
+def read_params(path: object, max_bytes: object) -> dict[str, str]:
+    """The query of a whole-file read: the path and, if given, how many bytes at most."""
+    _non_negative_int("max_bytes", max_bytes)
+    params = {"path": file_path(path)}
+    if max_bytes is not None:
+        params["max_bytes"] = str(max_bytes)
+    return params
+
+
+def file_bytes(content: object) -> bytes:
+    """A whole file's content: text as UTF-8, bytes as they are."""
+    if isinstance(content, str):
+        return content.encode()
+    if isinstance(content, (bytes, bytearray, memoryview)):
+        return bytes(content)
+    raise TypeError(f"content must be str or bytes, got {type(content).__name__}; use upload() for files")
 
 
 def upload_target(dest_path: str, name: str) -> str:
@@ -786,6 +799,7 @@ class ExecStreamState:
     __slots__ = (
         "_decoder",
         "_dropped",
+        "_failures",
         "_first",
         "_tail",
         "_tail_len",
@@ -822,6 +836,7 @@ class ExecStreamState:
         self._tail: deque[str] = deque()
         self._tail_len = 0
         self._dropped = False
+        self._failures = 0
 
     # The async and the sync client's stream loops differ only in their awaits: everything they
     # decide is here, so both behave the same.
@@ -853,6 +868,31 @@ class ExecStreamState:
         )
         error.__cause__ = cause
         return error
+
+    def refused(self, api_error: SandkastenError, status: int) -> SandkastenError:
+        """The daemon answered a (re)open with an error: raises what ends the stream, or returns it.
+
+        Before the start the error itself ends it; on a reconnect a 4xx does (the command or
+        session is gone); a 5xx is returned, to retry after a pause.
+        """
+        if not self.started:
+            raise api_error
+        if status < 500:
+            raise self.reopen_error(api_error)
+        return api_error
+
+    def retry_delay(self, error: Exception | None, base_url: str, path: str, before: bytes) -> float:
+        """The pause before resuming a connection that failed or ended early; raises if it may not.
+
+        ``before`` is :attr:`last_id` when the connection opened: a connection that delivered
+        events resets the count of failures.
+        """
+        if not self.may_resume():
+            raise self.broken(error, base_url, path) from error
+        self._failures = 1 if self.last_id != before else self._failures + 1
+        if self._failures > len(RESUME_DELAYS_S):
+            raise self.broken(error, base_url, path, attempts=self._failures - 1) from error
+        return RESUME_DELAYS_S[self._failures - 1]
 
     def may_resume(self) -> bool:
         """Whether a dropped connection is to be reopened: resume is on and the command is known."""

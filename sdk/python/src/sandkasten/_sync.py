@@ -188,7 +188,7 @@ class SyncSandboxClient:
     def _cancel_quietly(self, session_id: str, exec_id: str) -> None:
         # The daemon kills a disconnected stream's command by itself, after its detach grace.
         with contextlib.suppress(httpx.HTTPError, RuntimeError):
-            self._http.delete(p.exec_cancel_path(session_id, exec_id), timeout=p.CANCEL_TIMEOUT_S)
+            self._http.delete(p.exec_path(session_id, exec_id), timeout=p.CANCEL_TIMEOUT_S)
 
 
 class _SyncFiles:
@@ -204,12 +204,7 @@ class _SyncFiles:
             >>> session.write("hello.py", "print('hi')").size
             11
         """
-        if isinstance(content, str):
-            data = content.encode()
-        elif isinstance(content, (bytes, bytearray, memoryview)):
-            data = bytes(content)
-        else:
-            raise TypeError(f"content must be str or bytes, got {type(content).__name__}; use upload() for files")
+        data = p.file_bytes(content)
         return p.parse_write_result(
             self._client._request("PUT", self._prefix + "/fs/raw", params={"path": p.file_path(path)}, content=data)
         )
@@ -220,11 +215,7 @@ class _SyncFiles:
         Example:
             >>> session.read("output.txt").content
         """
-        params = {"path": p.file_path(path)}
-        if max_bytes is not None:
-            if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 0:
-                raise ValueError(f"max_bytes must be an int >= 0 or None, got {max_bytes!r}")
-            params["max_bytes"] = str(max_bytes)
+        params = p.read_params(path, max_bytes)
         return p.parse_read_result(self._client._request("GET", self._prefix + "/fs/read", params=params))
 
     def read_bytes(self, path: str) -> bytes:
@@ -459,7 +450,7 @@ class SyncSession(_SyncFiles):
             >>> for chunk in session.exec_stream("pip list"):
             ...     print(chunk.output, end="")
         """
-        grace = self._client._detach_grace_ms if detach_grace_ms is None else p.check_detach_grace(detach_grace_ms)
+        grace = self._client._detach_grace_ms if detach_grace_ms is None else detach_grace_ms
         body = p.exec_body(
             cmd,
             timeout_ms=timeout_ms,
@@ -564,7 +555,7 @@ class SyncSession(_SyncFiles):
             >>> session.cancel("ex_...")
         """
         try:
-            self._client._request("DELETE", p.exec_cancel_path(self._id, _exec_id(exec)))
+            self._client._request("DELETE", p.exec_path(self._id, _exec_id(exec)))
         except NotFoundError:
             return False
         return True
@@ -862,7 +853,6 @@ def _exec_id(exec: SyncExecRef) -> str:
 
 def _stream_chunks(client: SyncSandboxClient, state: p.ExecStreamState) -> Generator[ExecChunk, None, None]:
     # The same loop as the async client's _stream_chunks; see there.
-    failures = 0
     try:
         while True:
             request = state.request()
@@ -879,12 +869,7 @@ def _stream_chunks(client: SyncSandboxClient, state: p.ExecStreamState) -> Gener
                 ) as resp:
                     if resp.status_code != 200:
                         resp.read()
-                        api_error = p.error_from_response(resp.status_code, resp.content)
-                        if not state.started:
-                            raise api_error
-                        if resp.status_code < 500:
-                            raise state.reopen_error(api_error)
-                        error = api_error
+                        error = state.refused(p.error_from_response(resp.status_code, resp.content), resp.status_code)
                     else:
                         state.opened(resp.headers.get("x-exec-id"))
                         if state.announce:
@@ -897,12 +882,7 @@ def _stream_chunks(client: SyncSandboxClient, state: p.ExecStreamState) -> Gener
                             return
             except httpx.TransportError as e:
                 error = e
-            if not state.may_resume():
-                raise state.broken(error, client._base_url, request.path) from error
-            failures = 1 if state.last_id != before else failures + 1
-            if failures > len(p.RESUME_DELAYS_S):
-                raise state.broken(error, client._base_url, request.path, attempts=failures - 1) from error
-            time.sleep(p.RESUME_DELAYS_S[failures - 1])
+            time.sleep(state.retry_delay(error, client._base_url, request.path, before))
             state.resuming()
     finally:
         exec_id = state.to_cancel()

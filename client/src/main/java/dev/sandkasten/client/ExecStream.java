@@ -231,9 +231,7 @@ public final class ExecStream implements Iterable<ExecChunk>, AutoCloseable {
                         && execId != null && reconnector.finished(execId)) {
                     // Twice in a row, a finished command had nothing after our last event: that
                     // was its end (an attach after the done event), not a connection cut early.
-                    ended = true;
-                    finished = true;
-                    close();
+                    finish();
                     return null;
                 }
                 // The connection ended before the command's end: resume it, or give up.
