@@ -26,8 +26,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-key=$(java -jar "$JAR" key | awk '/^key:/ {print $2}')
-digest=$(printf '%s' "$key" | sha256sum | awk '{print $1}')
+made=$(java -jar "$JAR" key)
+key=$(awk '/^key:/ {print $2}' <<<"$made")
+digest=$(awk '/^key_sha256:/ {print $2}' <<<"$made")
 cat > "$work/config.yaml" <<YAML
 max_sessions: 100
 session_ttl_seconds: 30
@@ -42,7 +43,8 @@ tenants:
     max_concurrent_execs: 8
 YAML
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-SANDKASTEN_LOG_LEVEL=WARN java -XX:+UseSerialGC -Xms64m -Xmx1g -jar "$JAR" serve --listen "127.0.0.1:$port" \
+# shellcheck disable=SC2086 # the options are words
+SANDKASTEN_LOG_LEVEL=WARN java ${SANDKASTEN_JAVA_OPTS:--XX:+UseSerialGC -Xms64m -Xmx1g} -jar "$JAR" serve --listen "127.0.0.1:$port" \
   --data-dir "$work/data" --config "$work/config.yaml" > "$work/daemon.log" 2>&1 &
 daemon_pid=$!
 for _ in $(seq 150); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done

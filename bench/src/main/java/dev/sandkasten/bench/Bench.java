@@ -11,12 +11,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -37,14 +35,12 @@ public final class Bench {
     private final HttpClient http = HttpClient.newHttpClient();
     private final BenchDaemon daemon;
     private final String base;
-    private final int port;
 
     private final Path sdkDir;
 
     private Bench(BenchDaemon daemon, Path sdkDir) {
         this.daemon = daemon;
         this.base = daemon.base;
-        this.port = daemon.port;
         this.sdkDir = sdkDir;
     }
 
@@ -93,7 +89,7 @@ public final class Bench {
         byte[] plainBody = JSON.writeValueAsBytes(Map.of());
         List<Double> create = new ArrayList<>();
         List<Double> pooled = new ArrayList<>();
-        try (RawHttpClient raw = new RawHttpClient("127.0.0.1", port, KEY)) {
+        try (RawHttpClient raw = daemon.client()) {
             // Cold: a request the warm pool cannot serve (an env of its own) starts its sandbox.
             for (int i = 0; i < creates; i++) {
                 long t = System.nanoTime();
@@ -120,7 +116,7 @@ public final class Bench {
         Percentiles.print("session create (warm pool)", Percentiles.of(pooled));
 
         byte[] trueBody = JSON.writeValueAsBytes(Map.of("cmd", "true"));
-        try (RawHttpClient raw = new RawHttpClient("127.0.0.1", port, KEY)) {
+        try (RawHttpClient raw = daemon.client()) {
             for (int i = 0; i < 200; i++) raw.call("POST", "/v1/sessions/" + warm + "/exec", trueBody);
             List<Double> rtt = new ArrayList<>();
             for (int i = 0; i < execs; i++) {
@@ -216,7 +212,7 @@ public final class Bench {
         byte[] tail = new byte[512];
         int[] tailLen = {0};
         long t = System.nanoTime();
-        try (RawHttpClient raw = new RawHttpClient("127.0.0.1", port, KEY)) {
+        try (RawHttpClient raw = daemon.client()) {
             int code = raw.send("POST", "/v1/sessions/" + session + "/exec/stream", body, (buf, off, len) -> {
                 total[0] += len;
                 // Keep the last bytes seen, to check that the stream ended with its done event.

@@ -32,31 +32,43 @@ import java.util.regex.Pattern;
  *       second; the fifth's latency from write to receipt, and each flooder's share;
  *   <li>{@code N} live sessions at once (default 1,000): create latency under four concurrent
  *       clients, then host memory per idle session, the sandboxes' own share of it (PSS), and the
- *       daemon's RSS, heap and threads; an exec round trip among them;
+ *       daemon's RSS, heap and threads; the round trip of the first command in each session;
  *   <li>{@code N} concurrent streaming execs, one per session, each writing a numbered line every
  *       100 ms: every line's latency from the program's write to the client's receipt, and a check
  *       that no line is lost, duplicated or reordered.
  * </ol>
  *
- * Every client is a {@link RawHttpClient} on a virtual thread of this JVM, one connection each.
+ * Clients are {@link RawHttpClient}s, one connection each (platform threads for fairness, so
+ * this JVM's own scheduling cannot delay the quiet reader), except the concurrent streams, which
+ * one selector thread reads ({@link StreamLoad}).
  */
 public final class ScaleBench {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Four clients: about what two cores can serve creates to without only queueing. */
     private static final int CREATORS = 4;
-    /** Over how long the concurrent streams start: 100 a second at the default 1,000. */
+    /** Over how long the concurrent streams start (100 a second at the default 1,000), at most a sixth of their run. */
     private static final long RAMP_MILLIS = 10_000;
 
     private final BenchDaemon daemon;
     private final Path jcmd;
-    /** Whether the sandboxes have perl with Time::HiRes; null until asked. */
-    private Boolean perlHasHiRes;
-    /** A session to ask that in. */
-    private String probeSession;
+    /** Whether the sandboxes have perl with Time::HiRes (see {@link #lineWriter}). */
+    private final boolean perlHasHiRes;
 
-    private ScaleBench(BenchDaemon daemon, Path jcmd) {
+    private ScaleBench(BenchDaemon daemon, Path jcmd) throws Exception {
         this.daemon = daemon;
         this.jcmd = jcmd;
+        this.perlHasHiRes = askPerl();
+    }
+
+    private boolean askPerl() throws Exception {
+        String session = createSessions(1, new ArrayList<>()).getFirst();
+        try (RawHttpClient c = daemon.client()) {
+            JsonNode r = JSON.readTree(c.call("POST", "/v1/sessions/" + session + "/exec",
+                    JSON.writeValueAsBytes(Map.of("cmd", "perl -MTime::HiRes -e 1 2>/dev/null && echo yes"))));
+            return r.path("stdout").asText().contains("yes");
+        } finally {
+            deleteAll(List.of(session));
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -107,8 +119,6 @@ public final class ScaleBench {
 
     private void fairness(int seconds) throws Exception {
         List<String> ids = createSessions(5, new ArrayList<>());
-        probeSession = ids.get(4);
-        lineWriter(1, 1); // asks about perl now, not while the floods run
         String flood = "head -c 1T /dev/zero | tr '\\0' a";
         long[] flooded = new long[4];
         double[] flooderSeconds = new double[4];
@@ -180,14 +190,16 @@ public final class ScaleBench {
         byte[] trueBody = JSON.writeValueAsBytes(Map.of("cmd", "true"));
         List<Double> rtt = new ArrayList<>();
         try (RawHttpClient c = daemon.client()) {
-            for (int i = 0; i < 600; i++) {
+            // The first command of each session: what a fresh session costs beyond its create.
+            int count = Math.min(n, 600);
+            for (int i = 0; i < count; i++) {
                 long s = System.nanoTime();
-                c.call("POST", "/v1/sessions/" + ids.get(i % n) + "/exec", trueBody);
-                if (i >= 100) rtt.add((System.nanoTime() - s) / 1e6);
+                c.call("POST", "/v1/sessions/" + ids.get(i) + "/exec", trueBody);
+                if (i >= count / 6) rtt.add((System.nanoTime() - s) / 1e6);
             }
         }
         Percentiles round = Percentiles.of(rtt);
-        Percentiles.print("exec round trip among " + n + " sessions", round);
+        Percentiles.print("exec round trip, 1st in each session", round);
         System.out.printf("%-40s %8.1f x a loopback HTTP round trip (p50)%n", "",
                 round.p50() / baselines.loopbackRtt().p50());
         return ids;
@@ -197,8 +209,6 @@ public final class ScaleBench {
 
     private void streams(List<String> ids, int lines) throws Exception {
         List<LineStream> streams = new ArrayList<>();
-        probeSession = ids.getFirst();
-        lineWriter(1, 1);
         for (String id : ids) streams.add(new LineStream(id, lines, 0.1));
         double cpuBefore = daemon.cpuSeconds();
         long t = System.nanoTime();
@@ -209,10 +219,10 @@ public final class ScaleBench {
         List<StreamLoad.Request> requests = new ArrayList<>();
         for (LineStream s : streams) requests.add(s.request());
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
-            // Starts spread over RAMP_MILLIS, as independent clients would arrive; one selector
+            // Starts spread over the ramp, as independent clients would arrive; one selector
             // thread reads every stream.
             Future<?> load = threads.submit(() -> {
-                StreamLoad.run(daemon.port, requests, RAMP_MILLIS);
+                StreamLoad.run(daemon.port, requests, Math.min(RAMP_MILLIS, lines * 100L / 6));
                 return null;
             });
             CpuUse[] cpuWindow = new CpuUse[2];
@@ -252,7 +262,7 @@ public final class ScaleBench {
             System.arraycopy(s.latencyMs, 0, all, k, s.received);
             k += s.received;
         }
-        Percentiles.print(ids.size() + " streams, a line per 100 ms each", Percentiles.of(all.clone(), samples));
+        Percentiles.print(ids.size() + " streams, a line per 100 ms each", Percentiles.of(all, samples));
         steadyState(streams);
         timeline(streams, 10);
         System.out.printf("%-40s %d lines in %.0f s; lost %d, duplicated or out of order %d, streams not ended "
@@ -264,20 +274,12 @@ public final class ScaleBench {
 
     /**
      * The program that writes {@code count} numbered, timestamped lines {@code period} seconds
-     * apart. Perl where the sandbox has it with Time::HiRes (asked once): it costs a third less
+     * apart. Perl where the sandbox has it with Time::HiRes (asked at start): it costs a third less
      * CPU per line than the bash loop, which counts when a thousand of them share two cores with
      * the daemon. The bash loop waits with its own {@code read -t} on a FIFO it holds open, so it
      * does not fork a {@code sleep} per line either.
      */
-    private String lineWriter(int count, double period) throws IOException {
-        if (perlHasHiRes == null) {
-            String probe = "perl -MTime::HiRes -e 1 2>/dev/null && echo yes";
-            try (RawHttpClient c = daemon.client()) {
-                JsonNode r = JSON.readTree(c.call("POST", "/v1/sessions/" + probeSession + "/exec",
-                        JSON.writeValueAsBytes(Map.of("cmd", probe))));
-                perlHasHiRes = r.path("stdout").asText().contains("yes");
-            }
-        }
+    private String lineWriter(int count, double period) {
         if (perlHasHiRes) {
             return "perl -MTime::HiRes=time -e '$|=1; for $i (1.." + count + ") { printf \"%d %.6f\\n\", $i, time; "
                     + "select(undef, undef, undef, " + period + ") }'";
@@ -318,11 +320,9 @@ public final class ScaleBench {
     }
 
     /**
-     * One streaming exec whose program writes {@code count} lines, {@code "<n> <EPOCHREALTIME>"},
-     * one per {@code period} seconds, and the check of what arrives: each line's latency, and
-     * whether the numbers came exactly once and in order. The program waits with bash's own
-     * {@code read -t} on a FIFO it holds open, so a thousand of them do not fork a {@code sleep}
-     * ten thousand times a second.
+     * One streaming exec whose program ({@link #lineWriter}) writes {@code count} lines,
+     * {@code "<n> <epoch seconds>"}, one per {@code period} seconds, and the check of what arrives:
+     * each line's latency, and whether the numbers came exactly once and in order.
      */
     private final class LineStream {
         private final String session;
