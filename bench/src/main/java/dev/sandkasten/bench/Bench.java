@@ -49,16 +49,18 @@ public final class Bench {
         List<String> javaOpts = new ArrayList<>();
         boolean quick = false;
         Path sdkDir = null;
+        Usage usage = new Usage("usage: ./sandkasten bench [--quick]   (see docs/benchmarks.md)");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--server-jar" -> jar = args[++i];
+                case "--server-jar" -> jar = usage.value(args, i++);
                 case "--quick" -> quick = true;
-                case "--sdk-dir" -> sdkDir = Path.of(args[++i]);
-                case "--server-java-opts" -> javaOpts.addAll(List.of(args[++i].trim().split("\\s+")));
-                default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+                case "--sdk-dir" -> sdkDir = Path.of(usage.value(args, i++));
+                case "--server-java-opts" -> javaOpts.addAll(List.of(usage.value(args, i++).trim().split("\\s+")));
+                case "-h", "--help" -> usage.exit(null);
+                default -> usage.exit("unknown argument " + args[i]);
             }
         }
-        if (jar == null) throw new IllegalArgumentException("--server-jar is required");
+        if (jar == null) usage.exit("--server-jar is required");
         try (BenchDaemon daemon = BenchDaemon.start(jar, javaOpts,
                 Map.of("SANDKASTEN_WARM_POOL_SIZE", Integer.toString(POOL)))) {
             Bench b = new Bench(daemon, sdkDir);

@@ -78,18 +78,24 @@ public final class ScaleBench {
         int sessions = 1000;
         int seconds = 60;
         String only = "";
+        Usage usage = new Usage("usage: ./sandkasten bench --scale [--quick] [--only fairness|scale]"
+                + " [--sessions N] [--seconds S]   (see docs/benchmarks.md)");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--server-jar" -> jar = args[++i];
-                case "--server-java-opts" -> javaOpts.addAll(List.of(args[++i].trim().split("\\s+")));
+                case "--server-jar" -> jar = usage.value(args, i++);
+                case "--server-java-opts" -> javaOpts.addAll(List.of(usage.value(args, i++).trim().split("\\s+")));
                 case "--quick" -> quick = true;
-                case "--sessions" -> sessions = Integer.parseInt(args[++i]);
-                case "--seconds" -> seconds = Integer.parseInt(args[++i]);
-                case "--only" -> only = args[++i];
-                default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+                case "--sessions" -> sessions = usage.positive(args, i++);
+                case "--seconds" -> seconds = usage.positive(args, i++);
+                case "--only" -> only = usage.value(args, i++);
+                case "-h", "--help" -> usage.exit(null);
+                default -> usage.exit("unknown argument " + args[i]);
             }
         }
-        if (jar == null) throw new IllegalArgumentException("--server-jar is required");
+        if (jar == null) usage.exit("--server-jar is required");
+        if (!only.isEmpty() && !only.equals("fairness") && !only.equals("scale")) {
+            usage.exit("--only takes fairness or scale, not '" + only + "'");
+        }
         if (quick) {
             sessions = Math.min(sessions, 100);
             seconds = Math.min(seconds, 10);
