@@ -34,8 +34,9 @@ import java.util.regex.Pattern;
  *       clients, then host memory per idle session, the sandboxes' own share of it (PSS), and the
  *       daemon's RSS, heap and threads; the round trip of the first command in each session;
  *   <li>{@code N} concurrent streaming execs, one per session, each writing a numbered line every
- *       100 ms: every line's latency from the program's write to the client's receipt, and a check
- *       that no line is lost, duplicated or reordered.
+ *       100 ms: every line's latency from the program's write to the client's receipt, the time
+ *       from each request to its first line, and a check that no line is lost, duplicated or
+ *       reordered.
  * </ol>
  *
  * Clients are {@link RawHttpClient}s, one connection each (platform threads for fairness, so
@@ -269,6 +270,8 @@ public final class ScaleBench {
             k += s.received;
         }
         Percentiles.print(ids.size() + " streams, a line per 100 ms each", Percentiles.of(all, samples));
+        double[] firstLine = streams.stream().mapToDouble(s -> s.firstLineMs).filter(ms -> ms >= 0).toArray();
+        Percentiles.print("  request sent to first line received", Percentiles.of(firstLine, firstLine.length));
         steadyState(streams);
         timeline(streams, 10);
         System.out.printf("%-40s %d lines in %.0f s; lost %d, duplicated or out of order %d, streams not ended "
@@ -340,6 +343,9 @@ public final class ScaleBench {
         int received;
         int outOfOrder;
         boolean finished;
+        /** When {@link StreamLoad} sent the request (epoch microseconds), and from then to the first line's receipt. */
+        double sentMicros;
+        double firstLineMs = -1;
         private int next = 1;
         private final StringBuilder partial = new StringBuilder();
 
@@ -362,7 +368,7 @@ public final class ScaleBench {
         /** The same request, for {@link StreamLoad}. */
         StreamLoad.Request request() throws IOException {
             return new StreamLoad.Request(RawHttpClient.request("POST", "127.0.0.1:" + daemon.port, BenchDaemon.KEY,
-                    path(), body()), new SseEvents(this::onEvent));
+                    path(), body()), () -> sentMicros = nowMicros(), new SseEvents(this::onEvent));
         }
 
         private String path() {
@@ -374,9 +380,13 @@ public final class ScaleBench {
                     "timeout_ms", (long) (count * period * 1000) + 120_000));
         }
 
-        private void onEvent(String event, String data) {
+        private static double nowMicros() {
             Instant now = Instant.now();
-            double receivedMicros = now.getEpochSecond() * 1e6 + now.getNano() / 1e3;
+            return now.getEpochSecond() * 1e6 + now.getNano() / 1e3;
+        }
+
+        private void onEvent(String event, String data) {
+            double receivedMicros = nowMicros();
             try {
                 String prefix = "{\"chunk\":\"";
                 if (event.equals("chunk") && data.startsWith(prefix)) {
@@ -400,6 +410,7 @@ public final class ScaleBench {
                     next = Math.max(next, seq + 1);
                     String[] sec = f[1].split("\\.");
                     double written = Long.parseLong(sec[0]) * 1e6 + Long.parseLong(sec[1]);
+                    if (received == 0 && sentMicros > 0) firstLineMs = (receivedMicros - sentMicros) / 1e3;
                     if (received < latencyMs.length) {
                         writtenAt[received] = written / 1e6;
                         latencyMs[received++] = (receivedMicros - written) / 1e3;

@@ -17,8 +17,8 @@ import java.util.List;
  * with chunked bodies.
  */
 final class StreamLoad {
-    /** One request: the bytes to send, and where the body goes. */
-    record Request(byte[] bytes, RawHttpClient.BodySink sink) {}
+    /** One request: the bytes to send, what to call once they are sent, and where the body goes. */
+    record Request(byte[] bytes, Runnable sent, RawHttpClient.BodySink sink) {}
 
     private StreamLoad() {}
 
@@ -41,6 +41,7 @@ final class StreamLoad {
                     Request r = requests.get(started++);
                     ByteBuffer out = ByteBuffer.wrap(r.bytes());
                     while (out.hasRemaining()) ch.write(out); // small: fits the empty socket buffer
+                    r.sent().run();
                     ch.configureBlocking(false);
                     ch.register(selector, SelectionKey.OP_READ, new Response(r.sink()));
                     open++;
