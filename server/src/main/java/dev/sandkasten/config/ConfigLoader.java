@@ -17,8 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Builds a {@link Config} from, in rising precedence: defaults, the YAML file given by
@@ -299,22 +297,11 @@ public final class ConfigLoader {
         return n;
     }
 
-    private static final Pattern SIZE = Pattern.compile("(?i)\\s*(\\d+)\\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?\\s*");
-
-    /** Parses byte sizes such as {@code 1048576}, {@code 512m}, {@code 1GiB} (all binary multiples). */
+    /** Parses a byte size ({@link ByteSize}) between {@code min} and {@code max}. */
     static long size(Map<String, String> v, String key, long min, long max) {
         String raw = v.get(key);
-        Matcher m = SIZE.matcher(raw);
-        if (!m.matches()) throw new ConfigException(key + " must be a size such as 1048576, 512MiB or 1GiB, got '" + raw + "'");
-        long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
-        long mult = switch (unit.charAt(0)) {
-            case 'k' -> 1L << 10;
-            case 'm' -> 1L << 20;
-            case 'g' -> 1L << 30;
-            default -> 1L;
-        };
-        long bytes = n * mult;
+        long bytes = ByteSize.parse(raw).orElseThrow(() -> new ConfigException(
+                key + " must be a size such as 1048576, 512MiB or 1GiB, got '" + raw + "'"));
         if (bytes < min || bytes > max) throw new ConfigException(key + " must be between " + min + " and " + max + " bytes");
         return bytes;
     }

@@ -1,5 +1,6 @@
 package dev.sandkasten.image;
 
+import dev.sandkasten.sandbox.MountTable;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -55,7 +56,7 @@ final class DebootstrapBuilder {
             status = run(cmd, log);
         } finally {
             // debootstrap mounts /proc and /sys in its target and may leave them behind when it fails.
-            Mounts.unmountBelow(rootfs);
+            MountTable.unmountBelow(rootfs);
         }
         if (status != 0) {
             Path debootstrapLog = rootfs.resolve("debootstrap/debootstrap.log");

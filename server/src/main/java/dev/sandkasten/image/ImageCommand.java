@@ -1,9 +1,11 @@
 package dev.sandkasten.image;
 
+import dev.sandkasten.config.ByteSize;
 import dev.sandkasten.config.Config;
 import dev.sandkasten.config.ConfigException;
 import dev.sandkasten.config.ConfigLoader;
 import dev.sandkasten.sandbox.Image;
+import dev.sandkasten.sandbox.MountTable;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -16,7 +18,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -38,7 +39,6 @@ public final class ImageCommand {
               import: a `docker save` tarball or an OCI image-layout tarball (either may be gzip'd);
                       --max-size caps the unpacked size (default 16GiB).""";
     private static final long DEFAULT_MAX_SIZE = 16L << 30;
-    private static final Pattern SIZE = Pattern.compile("(?i)(\\d+)(|b|k|kib|m|mib|g|gib|t|tib)");
 
     /** A parsed command line. */
     record Command(String action, List<String> args, Map<String, String> options, Map<String, String> configFlags,
@@ -194,18 +194,10 @@ public final class ImageCommand {
     }
 
     static long maxSize(String s) {
-        Matcher m = SIZE.matcher(s.trim());
-        if (!m.matches()) throw new UsageException("--max-size must be a size such as 8GiB or 500M, got '" + LayerApplier.printable(s) + "'");
-        int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
-            case "", "b" -> 0;
-            case "k", "kib" -> 10;
-            case "m", "mib" -> 20;
-            case "g", "gib" -> 30;
-            default -> 40;
-        };
-        long n = Long.parseLong(m.group(1).length() > 15 ? "999999999999999" : m.group(1));
-        if (n == 0 || n > (Long.MAX_VALUE >> shift)) throw new UsageException("--max-size is out of range");
-        return n << shift;
+        long bytes = ByteSize.parse(s).orElseThrow(() -> new UsageException(
+                "--max-size must be a size such as 8GiB or 500M, got '" + LayerApplier.printable(s) + "'"));
+        if (bytes == 0) throw new UsageException("--max-size is out of range: it must be more than 0");
+        return bytes;
     }
 
     private int execute(Command c, Config config) throws IOException {
@@ -300,7 +292,7 @@ public final class ImageCommand {
     private void discard(Path staging) {
         try {
             if (Files.exists(staging)) {
-                Mounts.unmountBelow(staging);
+                MountTable.unmountBelow(staging);
                 Trees.delete(staging);
             }
         } catch (IOException e) {

@@ -1,5 +1,6 @@
 package dev.sandkasten.image;
 
+import dev.sandkasten.sandbox.MountTable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -357,7 +358,7 @@ public final class ImageStore {
                     continue;
                 }
                 if (pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).isPresent()) continue;
-                Mounts.unmountBelow(p);
+                MountTable.unmountBelow(p);
                 Trees.delete(p);
             }
         }

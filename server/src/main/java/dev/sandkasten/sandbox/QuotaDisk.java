@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,7 +35,7 @@ public final class QuotaDisk {
      * directory. Nothing to do if something is mounted there already.
      */
     public void mount(Path image, Path mountPoint) throws IOException {
-        if (isMountPoint(mountPoint)) return;
+        if (MountTable.isMountPoint(mountPoint)) return;
         boolean made = !Files.exists(image);
         if (made) {
             Path tmp = image.resolveSibling(image.getFileName() + ".new");
@@ -59,59 +57,23 @@ public final class QuotaDisk {
         }
     }
 
-    /** Unmounts whatever is mounted at {@code mountPoint}, if anything. */
+    /** Unmounts whatever is mounted at {@code mountPoint}, if anything; a failure is logged. */
     public static void unmount(Path mountPoint) {
-        if (!isMountPoint(mountPoint)) return;
+        if (!MountTable.isMountPoint(mountPoint)) return;
         try {
-            // Lazy: a process of the sandbox may still be dying; the mount goes when the last user does.
-            run("umount", "-l", mountPoint.toString());
+            MountTable.unmount(mountPoint);
         } catch (IOException e) {
             log.warn("could not unmount {}: {}", mountPoint, e.getMessage());
         }
     }
 
-    /** Unmounts every mount at or below {@code dir} (those left by an earlier run), deepest first. */
+    /** Unmounts every mount at or below {@code dir} (those left by an earlier run); failures are logged. */
     public static void unmountAllBelow(Path dir) {
-        List<Path> points = new ArrayList<>();
-        String prefix = dir.toAbsolutePath().normalize().toString();
-        for (Path p : mountPoints()) {
-            String s = p.toString();
-            if (s.equals(prefix) || s.startsWith(prefix + "/")) points.add(p);
-        }
-        points.sort((a, b) -> Integer.compare(b.getNameCount(), a.getNameCount()));
-        for (Path p : points) unmount(p);
-    }
-
-    public static boolean isMountPoint(Path dir) {
-        return mountPoints().contains(dir.toAbsolutePath().normalize());
-    }
-
-    private static List<Path> mountPoints() {
-        List<Path> out = new ArrayList<>();
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
-                String[] f = line.split(" ");
-                if (f.length > 4) out.add(Path.of(unescape(f[4])));
-            }
+            MountTable.unmountBelow(dir);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot read /proc/self/mountinfo", e);
+            log.warn("{}", e.getMessage());
         }
-        return out;
-    }
-
-    /** mountinfo writes space, tab, newline and backslash in paths as three octal digits. */
-    private static String unescape(String s) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\\' && i + 3 < s.length() && s.substring(i + 1, i + 4).matches("[0-7]{3}")) {
-                b.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
-                i += 3;
-                continue;
-            }
-            b.append(c);
-        }
-        return b.toString();
     }
 
     private static void run(String... cmd) throws IOException {
