@@ -38,6 +38,7 @@ def error(status: int, body: object) -> SandkastenError:
         (410, "SESSION_GONE", SessionGoneError),
         (413, "PAYLOAD_TOO_LARGE", sandkasten.PayloadTooLargeError),
         (415, "UNSUPPORTED_MEDIA_TYPE", APIError),
+        (429, "QUOTA_EXCEEDED", sandkasten.QuotaExceededError),
         (500, "INTERNAL", sandkasten.InternalServerError),
         (503, "UNAVAILABLE", sandkasten.ServiceUnavailableError),
     ],

@@ -11,6 +11,7 @@
  * │   ├── ConflictError                409
  * │   ├── SessionGoneError             410
  * │   ├── PayloadTooLargeError         413
+ * │   ├── QuotaExceededError           429 (the tenant is at a quota)
  * │   ├── InternalServerError          500
  * │   └── ServiceUnavailableError      503
  * └── StreamError                      a command ended without a result
@@ -119,6 +120,14 @@ export class PayloadTooLargeError extends APIError {
     this.prototype.name = 'PayloadTooLargeError';
   }
   static override readonly hint = 'Send less in one request; large inputs go best through session.files';
+}
+
+/** 429: the API key's tenant is at one of its quotas (sessions, or commands running at once). */
+export class QuotaExceededError extends APIError {
+  static {
+    this.prototype.name = 'QuotaExceededError';
+  }
+  static override readonly hint = 'Destroy sessions or wait for commands to end; the message says which quota the key is at';
 }
 
 /** 500: a bug in the daemon; its log has the details. */
@@ -230,6 +239,7 @@ const STATUS_ERRORS: Record<number, ApiErrorClass> = {
   409: ConflictError,
   410: SessionGoneError,
   413: PayloadTooLargeError,
+  429: QuotaExceededError,
   500: InternalServerError,
   503: ServiceUnavailableError,
 };

@@ -20,6 +20,7 @@ export {
   ConflictError,
   SessionGoneError,
   PayloadTooLargeError,
+  QuotaExceededError,
   InternalServerError,
   ServiceUnavailableError,
   StreamError,

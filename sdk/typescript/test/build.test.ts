@@ -42,6 +42,7 @@ const EXPECTED = {
     'InternalServerError',
     'NotFoundError',
     'PayloadTooLargeError',
+    'QuotaExceededError',
     'SandboxClient',
     'SandkastenConnectionError',
     'SandkastenError',

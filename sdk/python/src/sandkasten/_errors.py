@@ -12,6 +12,7 @@ catches all of them::
     │   ├── ConflictError                409 (a command's, file's or workspace's state)
     │   ├── SessionGoneError             410
     │   ├── PayloadTooLargeError         413
+    │   ├── QuotaExceededError           429 (the tenant is at a quota)
     │   ├── InternalServerError          500
     │   └── ServiceUnavailableError      503
     └── StreamError                      a command ended without a result
@@ -36,6 +37,7 @@ __all__ = [
     "InternalServerError",
     "NotFoundError",
     "PayloadTooLargeError",
+    "QuotaExceededError",
     "SandkastenAPIError",
     "SandkastenConnectionError",
     "SandkastenError",
@@ -161,6 +163,12 @@ class PayloadTooLargeError(APIError):
         "Send less in one request; read_bytes() and download() fetch files of any size, "
         "uploads are bounded by the daemon's max_file_bytes"
     )
+
+
+class QuotaExceededError(APIError):
+    """429: the API key's tenant is at one of its quotas (sessions, or commands running at once)."""
+
+    hint = "Destroy sessions or wait for commands to end; the message says which quota the key is at"
 
 
 class InternalServerError(APIError):

@@ -32,6 +32,7 @@ from ._errors import (
     InternalServerError,
     NotFoundError,
     PayloadTooLargeError,
+    QuotaExceededError,
     SandkastenConnectionError,
     SandkastenError,
     ServiceUnavailableError,
@@ -373,6 +374,7 @@ _STATUS_ERRORS: dict[int, type[APIError]] = {
     409: ConflictError,
     410: SessionGoneError,
     413: PayloadTooLargeError,
+    429: QuotaExceededError,
     500: InternalServerError,
     503: ServiceUnavailableError,
 }

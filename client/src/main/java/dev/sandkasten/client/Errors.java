@@ -46,6 +46,7 @@ final class Errors {
             case 409 -> new ConflictException(status, code, message);
             case 410 -> new SessionGoneException(status, code, message);
             case 413 -> new PayloadTooLargeException(status, code, message);
+            case 429 -> new QuotaExceededException(status, code, message);
             case 500 -> new InternalServerException(status, code, message);
             case 503 -> new ServiceUnavailableException(status, code, message);
             default -> new ApiException(status, code, message);

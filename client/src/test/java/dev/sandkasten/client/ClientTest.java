@@ -137,6 +137,7 @@ class ClientTest {
                 .hasMessage("what happened (HTTP 404 SESSION_NOT_FOUND)");
         assertThat(err(410, "SESSION_GONE")).isInstanceOf(SessionGoneException.class);
         assertThat(err(503, "UNAVAILABLE")).isInstanceOf(ServiceUnavailableException.class);
+        assertThat(err(429, "QUOTA_EXCEEDED")).isInstanceOf(QuotaExceededException.class);
         assertThat(err(500, "INTERNAL")).isInstanceOf(InternalServerException.class);
         assertThat(err(418, "TEAPOT")).isExactlyInstanceOf(ApiException.class);
         ApiException e = (ApiException) err(409, "CONFLICT");
