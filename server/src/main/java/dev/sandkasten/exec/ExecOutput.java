@@ -7,9 +7,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -54,8 +53,6 @@ public final class ExecOutput {
     static final int RECORD_OVERHEAD = 64;
     /** A finished log smaller than this stays in memory; a larger one goes to its file. */
     static final int KEEP_IN_MEMORY = 8 * 1024;
-    /** Evicted full-size record arrays kept for reuse; a few, as a reader may still be writing one out. */
-    private static final int SPARE_ARRAYS = 4;
 
     /** What a reader gets next. A closed set: bytes, news of lost bytes, or the end. */
     public sealed interface Read permits Batch, Gap, End {}
@@ -88,13 +85,6 @@ public final class ExecOutput {
     private final ReentrantLock appendLock = new ReentrantLock();
 
     private final RecordQueue memory = new RecordQueue();
-    /**
-     * Arrays of {@link #MAX_RECORD} bytes from evicted records, reused for new ones: a command
-     * that floods its output would otherwise allocate a fresh array per read, hundreds of MB/s
-     * of garbage that also promotes old records and grows the heap. One is reused only once no
-     * reader holds it (see {@link Reader#lent}).
-     */
-    private final ArrayDeque<byte[]> spareArrays = new ArrayDeque<>(SPARE_ARRAYS);
     /** Offset of the first byte held in memory; everything before it is in the file or dropped. */
     private long memStart;
     private long memCost;
@@ -154,14 +144,11 @@ public final class ExecOutput {
                 boolean newRecord = openLength == 0;
                 long start = end;
                 if (newRecord) {
-                    openBytes = recordArray(n);
+                    openBytes = new byte[n];
                     openStream = stream;
                     memCost += RECORD_OVERHEAD;
                 } else if (openLength + n > openBytes.length) {
-                    int size = Math.min(MAX_RECORD, Math.max(2 * openBytes.length, openLength + n));
-                    byte[] bigger = recordArray(size);
-                    System.arraycopy(openBytes, 0, bigger, 0, openLength);
-                    openBytes = bigger;
+                    openBytes = Arrays.copyOf(openBytes, Math.min(MAX_RECORD, Math.max(2 * openBytes.length, openLength + n)));
                 }
                 data.get(0, openBytes, openLength, n);
                 openLength += n;
@@ -255,32 +242,6 @@ public final class ExecOutput {
         Record r = memory.removeFirst();
         memCost -= r.length() + RECORD_OVERHEAD;
         memStart = r.end();
-        if (r.bytes().length == MAX_RECORD && spareArrays.size() < SPARE_ARRAYS && !finished) {
-            spareArrays.addLast(r.bytes());
-        }
-    }
-
-    /**
-     * An array for a record of {@code n} bytes, new or grown. From half a record up it is a
-     * full-size one, a spare if one is free, so that a flood's arrays go round instead of
-     * becoming garbage; below, an array of exactly that size.
-     */
-    private byte[] recordArray(int n) {
-        if (n < MAX_RECORD / 2) return new byte[n];
-        for (Iterator<byte[]> it = spareArrays.iterator(); it.hasNext(); ) {
-            byte[] a = it.next();
-            if (!lent(a)) {
-                it.remove();
-                return a;
-            }
-        }
-        return new byte[MAX_RECORD];
-    }
-
-    /** Whether a reader may still be reading {@code a}, the array of its last batch. */
-    private boolean lent(byte[] a) {
-        for (Reader r : readers) if (r.lent == a) return true;
-        return false;
     }
 
     private long minLivePosition() {
@@ -339,7 +300,6 @@ public final class ExecOutput {
         try {
             sealOpen();
             finished = true;
-            spareArrays.clear();
             readable.signalAll();
         } finally {
             lock.unlock();
@@ -376,7 +336,6 @@ public final class ExecOutput {
             if (closed) return;
             closed = true;
             memory.clear();
-            spareArrays.clear();
             openBytes = null;
             openLength = 0;
             memCost = 0;
@@ -495,11 +454,6 @@ public final class ExecOutput {
         /** Set by {@link #wake()}; guarded by the log's lock. */
         private boolean woken;
         private long hintSeq = -1;
-        /**
-         * The record array of the last batch from memory, which the caller may read until its
-         * next call: the log does not reuse it before then. Guarded by the log's lock.
-         */
-        private byte[] lent;
         private FileChannel channel;
         private byte[] scratch;
         private LogFile.Block diskBlock;
@@ -563,7 +517,6 @@ public final class ExecOutput {
         private Read next(int maxBytes, long nanos, boolean timed) throws InterruptedException {
             lock.lockInterruptibly();
             try {
-                lent = null; // the caller is done with its last batch
                 while (true) {
                     if (readerClosed || closed) return END;
                     if (pos < memStart) {
@@ -606,7 +559,6 @@ public final class ExecOutput {
             int len = Math.min(maxBytes, r.length() - off);
             pos += len;
             hintSeq = seq;
-            lent = r.bytes();
             writable.signalAll(); // the writer may be waiting for this reader
             return new Batch(r.stream(), r.bytes(), off, len, pos);
         }
@@ -729,7 +681,6 @@ public final class ExecOutput {
             try {
                 if (readerClosed) return;
                 readerClosed = true;
-                lent = null;
                 readers.remove(this);
                 writable.signalAll();
             } finally {
