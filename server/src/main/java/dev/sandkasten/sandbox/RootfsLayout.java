@@ -11,14 +11,19 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Writes the files every sandbox mounts read-only: a generated, minimal {@code /etc} (never the
  * host's real one, which holds secrets such as {@code /etc/shadow}) and the shell scripts that run
- * inside. Regenerated at every start, so an upgrade never leaves stale copies behind.
+ * inside. Checked at every start and made anew when the generated files or the host's copied ones
+ * (as their sizes and times tell) changed, so neither an upgrade nor a host update leaves stale
+ * copies behind.
  */
 public final class RootfsLayout {
     /** Where the python image finds its {@code python} and {@code pip} aliases, inside the sandbox. */
@@ -37,8 +42,6 @@ public final class RootfsLayout {
     public void write() {
         try {
             Path etc = settings.etcDir();
-            FileTrees.deleteTree(etc);
-            Files.createDirectories(etc);
             String host = settings.hostname();
             int uid = SandboxSettings.INNER_UID;
             Map<String, String> files = Map.of(
@@ -53,9 +56,25 @@ public final class RootfsLayout {
                             + "protocols: files\nservices: files\n",
                     "shells", "/bin/sh\n/bin/bash\n/usr/bin/bash\n",
                     "timezone", "Etc/UTC\n");
+            // Copying the host's certificates and alternatives (hundreds of entries) took 160 ms
+            // of a one-second start, so /etc is made anew only when its digest changed: the
+            // host's files (as they are now) and the generated ones.
+            Path marker = etc.resolveSibling("etc.sha256");
+            String digest = fingerprint(files);
+            boolean reuse = Files.isDirectory(etc, LinkOption.NOFOLLOW_LINKS) && Files.isRegularFile(marker)
+                    && Files.readString(marker, StandardCharsets.UTF_8).equals(digest);
+            if (!reuse) {
+                Files.deleteIfExists(marker);
+                FileTrees.deleteTree(etc);
+                Files.createDirectories(etc);
+            }
             for (var e : files.entrySet()) write(etc.resolve(e.getKey()), e.getValue());
+            Files.deleteIfExists(etc.resolve("localtime"));
             Files.createSymbolicLink(etc.resolve("localtime"), Path.of("/usr/share/zoneinfo/Etc/UTC"));
-            for (String name : COPIED_FROM_HOST) copyFromHost(Path.of("/etc").resolve(name), etc.resolve(name));
+            if (!reuse) {
+                for (String name : COPIED_FROM_HOST) copyFromHost(Path.of("/etc").resolve(name), etc.resolve(name));
+                Files.writeString(marker, digest, StandardCharsets.UTF_8);
+            }
 
             if (settings.seccomp() != SeccompProfile.NONE) {
                 if (!SeccompFilter.supported()) {
@@ -88,6 +107,37 @@ public final class RootfsLayout {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare sandbox root files under " + settings.stateDir(), e);
         }
+    }
+
+    /**
+     * A digest of the generated files and of what {@link #COPIED_FROM_HOST} names on the host
+     * (every entry's path, kind, link target or size, modification time and permissions). Equal
+     * digests mean the /etc made at an earlier start is still exact.
+     */
+    private static String fingerprint(Map<String, String> generated) throws IOException {
+        MessageDigest digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+        StringBuilder listing = new StringBuilder(new java.util.TreeMap<>(generated).toString()).append('\n')
+                .append(String.join(",", COPIED_FROM_HOST)).append('\n');
+        for (String name : COPIED_FROM_HOST) {
+            Path src = Path.of("/etc").resolve(name);
+            if (!Files.exists(src, LinkOption.NOFOLLOW_LINKS)) continue;
+            try (var entries = Files.walk(src)) {
+                for (Path p : (Iterable<Path>) entries.sorted()::iterator) {
+                    PosixFileAttributes a = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                    listing.append(p).append('\t');
+                    if (a.isSymbolicLink()) listing.append("l\t").append(Files.readSymbolicLink(p));
+                    else listing.append(a.isDirectory() ? "d" : "f").append('\t').append(a.size());
+                    listing.append('\t').append(a.lastModifiedTime().toMillis()).append('\t')
+                            .append(PosixFilePermissions.toString(a.permissions())).append('\n');
+                }
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest(listing.toString().getBytes(StandardCharsets.UTF_8)));
     }
 
     private static void write(Path file, String text) throws IOException {
