@@ -14,9 +14,11 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Writes the files every sandbox mounts read-only: a generated, minimal {@code /etc} (never the
@@ -118,10 +120,10 @@ public final class RootfsLayout {
         MessageDigest digest;
         try {
             digest = MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }
-        StringBuilder listing = new StringBuilder(new java.util.TreeMap<>(generated).toString()).append('\n')
+        StringBuilder listing = new StringBuilder(new TreeMap<>(generated).toString()).append('\n')
                 .append(String.join(",", COPIED_FROM_HOST)).append('\n');
         for (String name : COPIED_FROM_HOST) {
             Path src = Path.of("/etc").resolve(name);
