@@ -32,12 +32,12 @@ public final class MountTable {
         return out;
     }
 
-    public static boolean isMountPoint(Path dir) {
+    static boolean isMountPoint(Path dir) {
         return all().contains(dir.toAbsolutePath().normalize());
     }
 
     /** Mount points at or below {@code dir}, deepest first (the order to unmount them in). */
-    public static List<Path> below(Path dir) {
+    private static List<Path> below(Path dir) {
         Path abs = dir.toAbsolutePath().normalize();
         List<Path> out = new ArrayList<>();
         for (Path p : all()) if (p.startsWith(abs)) out.add(p);
@@ -49,7 +49,7 @@ public final class MountTable {
      * Lazily unmounts the mount at {@code mountPoint}: it goes once its last user does (a process
      * of a sandbox may still be dying).
      */
-    public static void unmount(Path mountPoint) throws IOException {
+    static void unmount(Path mountPoint) throws IOException {
         Process p = new ProcessBuilder("umount", "-l", mountPoint.toString()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         try {
@@ -80,7 +80,7 @@ public final class MountTable {
     }
 
     /** mountinfo writes space, tab, newline and backslash in paths as a backslash and three octal digits. */
-    static String unescape(String s) {
+    private static String unescape(String s) {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
