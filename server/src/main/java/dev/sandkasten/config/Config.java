@@ -49,7 +49,7 @@ public record Config(
         long maxReadBytes,
         java.util.List<dev.sandkasten.tenant.TenantKey> tenants,
         java.util.List<String> egressDeny,
-        long workspaceQuotaBytes,
+        DiskQuota diskQuota,
         int warmPoolSize,
         java.util.List<String> warmPoolImages) {
 

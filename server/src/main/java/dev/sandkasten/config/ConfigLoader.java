@@ -62,7 +62,8 @@ public final class ConfigLoader {
         DEFAULTS.put("open_files_limit", "4096");
         DEFAULTS.put("file_size_limit", "4GiB");
         DEFAULTS.put("tmpfs_size", "512MiB");
-        DEFAULTS.put("workspace_quota", "0");
+        DEFAULTS.put("workspace_quota", "10GiB");
+        DEFAULTS.put("disk_volume_size", "auto");
         DEFAULTS.put("max_body_bytes", "8MiB");
         DEFAULTS.put("reaper_interval_ms", "1000");
         DEFAULTS.put("max_file_bytes", "2GiB");
@@ -77,18 +78,20 @@ public final class ConfigLoader {
      * @param flags values from the command line, by key
      */
     public static Config load(Optional<Path> configFile, Map<String, String> env, Map<String, String> flags) {
-        Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
+        Map<String, String> set = new LinkedHashMap<>();
         List<TenantKey> tenants = new ArrayList<>();
-        if (configFile.isPresent()) values.putAll(readYaml(configFile.get(), tenants));
+        if (configFile.isPresent()) set.putAll(readYaml(configFile.get(), tenants));
         for (String key : DEFAULTS.keySet()) {
             String v = env.get("SANDKASTEN_" + key.toUpperCase(Locale.ROOT));
-            if (v != null) values.put(key, v);
+            if (v != null) set.put(key, v);
         }
         for (var e : flags.entrySet()) {
             if (!DEFAULTS.containsKey(e.getKey())) throw new ConfigException("unknown setting '" + e.getKey() + "'");
-            values.put(e.getKey(), e.getValue());
+            set.put(e.getKey(), e.getValue());
         }
-        return build(values, env, tenants);
+        Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
+        values.putAll(set);
+        return build(values, set.keySet(), env, tenants);
     }
 
     /** Reads the file's settings; its {@code tenants} list goes to {@code tenants}. */
@@ -125,10 +128,11 @@ public final class ConfigLoader {
         return List.copyOf(out);
     }
 
-    /** 0 (no quota) or at least 8 MiB, the least an ext4 file system with a journal is useful at. */
-    private static long workspaceQuota(Map<String, String> v) {
-        if (v.get("workspace_quota").trim().equals("0")) return 0;
-        return size(v, "workspace_quota", 8L << 20, 1L << 50);
+    /** {@code workspace_quota}: 0 (none) or at least 1 MiB; {@code disk_volume_size}: auto or at least 256 MiB. */
+    private static DiskQuota diskQuota(Map<String, String> v, java.util.Set<String> explicit) {
+        long bytes = v.get("workspace_quota").trim().equals("0") ? 0 : size(v, "workspace_quota", 1L << 20, 1L << 50);
+        long volume = v.get("disk_volume_size").trim().equals("auto") ? 0 : size(v, "disk_volume_size", 256L << 20, 1L << 50);
+        return new DiskQuota(bytes, volume, explicit.contains("workspace_quota") || explicit.contains("disk_volume_size"));
     }
 
     private static final java.util.Set<String> TENANT_FIELDS =
@@ -170,7 +174,9 @@ public final class ConfigLoader {
         return out;
     }
 
-    private static Config build(Map<String, String> v, Map<String, String> env, List<TenantKey> tenants) {
+    /** @param explicit the keys set by the file, the environment or the command line, not left at their default */
+    private static Config build(Map<String, String> v, java.util.Set<String> explicit, Map<String, String> env,
+            List<TenantKey> tenants) {
         String listen = v.get("listen").trim();
         int colon = listen.lastIndexOf(':');
         if (colon <= 0) throw new ConfigException("listen must be HOST:PORT, got '" + listen + "'");
@@ -257,7 +263,7 @@ public final class ConfigLoader {
                 size(v, "max_read_bytes", 1, 256L << 20),
                 List.copyOf(tenants),
                 egressDeny,
-                workspaceQuota(v),
+                diskQuota(v, explicit),
                 (int) integer(v, "warm_pool_size", 0, 1000),
                 warmPoolImages(v));
     }

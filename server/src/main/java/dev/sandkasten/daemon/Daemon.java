@@ -6,9 +6,11 @@ import dev.sandkasten.cgroup.CgroupDriver;
 import dev.sandkasten.cgroup.CgroupLayout;
 import dev.sandkasten.config.Config;
 import dev.sandkasten.config.ConfigException;
+import dev.sandkasten.config.DiskQuota;
 import dev.sandkasten.image.ImageCatalog;
 import dev.sandkasten.image.ImageStore;
 import dev.sandkasten.sandbox.ControlRoot;
+import dev.sandkasten.sandbox.DiskVolume;
 import dev.sandkasten.sandbox.FileTrees;
 import dev.sandkasten.sandbox.Image;
 import dev.sandkasten.sandbox.RootfsLayout;
@@ -23,6 +25,7 @@ import dev.sandkasten.session.SessionManager;
 import dev.sandkasten.tenant.Tenant;
 import dev.sandkasten.tenant.TenantKey;
 import dev.sandkasten.tenant.TenantKeys;
+import dev.sandkasten.workspace.WorkspaceStores;
 import io.helidon.webserver.WebServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -47,15 +50,19 @@ public final class Daemon implements AutoCloseable {
     private final String apiKey;
     private final CgroupDriver cgroups;
     private final Path controlRoot;
+    private final Path dataDir;
+    private final DiskVolume volume;
 
     private Daemon(SessionManager sessions, HttpApi api, WebServer server, String apiKey, CgroupDriver cgroups,
-            Path controlRoot) {
+            Path controlRoot, Path dataDir, DiskVolume volume) {
         this.sessions = sessions;
         this.api = api;
         this.server = server;
         this.apiKey = apiKey;
         this.cgroups = cgroups;
         this.controlRoot = controlRoot;
+        this.dataDir = dataDir;
+        this.volume = volume;
     }
 
     public static Daemon start(Config config) {
@@ -65,7 +72,8 @@ public final class Daemon implements AutoCloseable {
             throw new ConfigException("refusing to listen on " + config.listenHost() + " without a configured API key: "
                     + "set SANDKASTEN_API_KEY or api_key in the config file, or listen on 127.0.0.1");
         }
-        Prerequisites.Programs programs = Prerequisites.ensure(root, config.networkModes().contains(NetworkMode.EGRESS));
+        Prerequisites.Programs programs = Prerequisites.ensure(root, config.networkModes().contains(NetworkMode.EGRESS),
+                root && config.diskQuota().enabled());
 
         Path controlRoot = ControlRoot.prepare(config.runtimeDir(), config.dataDir(), cgroupName(config.dataDir()));
         log.info("control files: {}", controlRoot);
@@ -78,7 +86,7 @@ public final class Daemon implements AutoCloseable {
         SandboxSettings settings = new SandboxSettings(config.dataDir(), controlRoot, config.sandboxUid(), config.sandboxHostname(),
                 config.seccompProfile(),
                 new ProcessLimits(config.openFilesLimit(), config.fileSizeLimitBytes(), config.tmpfsSizeBytes()),
-                config.egressDeny(), config.workspaceQuotaBytes());
+                config.egressDeny());
         new RootfsLayout(settings).write();
         ImageStore store = ImageStore.in(config.dataDir());
         store.prepare();
@@ -89,11 +97,13 @@ public final class Daemon implements AutoCloseable {
             List<String> missing = ImageCatalog.missingPrograms(image);
             if (!missing.isEmpty()) log.warn("image {} lacks {} on this host", image.name(), missing);
         }
-        SandboxLauncher launcher = new SandboxLauncher(settings, cgroups, programs.bwrap(), programs.setpriv(),
-                programs.prlimit(), programs.slirp4netns());
-        // Workspace file systems an earlier run left mounted (it was killed): unmount, then start clean.
+        // File systems an earlier run left mounted (it was killed): unmount, then start clean.
         QuotaDisk.unmountAllBelow(config.dataDir());
-        SessionManager sessions = new SessionManager(config, images, launcher, settings.sessionsDir());
+        DiskVolume volume = openVolume(config.dataDir(), config.diskQuota(), root);
+        SandboxLauncher launcher = new SandboxLauncher(settings, cgroups, programs.bwrap(), programs.setpriv(),
+                programs.prlimit(), programs.slirp4netns(), volume);
+        SessionManager sessions = new SessionManager(config, images, launcher, settings.sessionsDir(),
+                new WorkspaceStores(config.dataDir(), config.sandboxUid(), volume));
         FileStore files = new FileStore(new FileHelper(settings, programs.bwrap(), programs.setpriv()));
         HttpApi api = new HttpApi(config, sessions, files, tenantKeys(key.key(), config));
         WebServer server;
@@ -109,6 +119,8 @@ public final class Daemon implements AutoCloseable {
         } catch (RuntimeException e) {
             api.close();
             sessions.close();
+            if (volume != null) volume.close();
+            QuotaDisk.unmountAllBelow(config.dataDir());
             cgroups.removeBase();
             deleteControlRoot(controlRoot);
             throw e;
@@ -120,7 +132,7 @@ public final class Daemon implements AutoCloseable {
             System.out.println("sandkasten: API key is in " + key.file());
         }
         log.info("listening on http://{}:{}", config.listenHost(), server.port());
-        return new Daemon(sessions, api, server, key.key(), cgroups, controlRoot);
+        return new Daemon(sessions, api, server, key.key(), cgroups, controlRoot, config.dataDir(), volume);
     }
 
     public int port() {
@@ -145,7 +157,8 @@ public final class Daemon implements AutoCloseable {
         server.stop();
         api.close();
         sessions.close();
-        QuotaDisk.unmountAllBelow(sessions.dataDir());
+        if (volume != null) volume.close();
+        QuotaDisk.unmountAllBelow(dataDir);
         cgroups.removeBase();
         deleteControlRoot(controlRoot);
     }
@@ -159,6 +172,32 @@ public final class Daemon implements AutoCloseable {
             return new TenantKeys(all);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage().replace("another tenant", "another tenant (or the api_key)"));
+        }
+    }
+
+    /**
+     * The volume that gives sessions and workspaces their disk quota, or null without one: when
+     * {@code workspace_quota} is 0, or when this host cannot mount it and the quota was left at
+     * its default (then a warning says that sessions can fill the disk; {@code doctor} says why).
+     */
+    private static DiskVolume openVolume(Path dataDir, DiskQuota quota, boolean root) {
+        if (!quota.enabled()) {
+            log.warn("workspace_quota is 0: sessions and workspaces can fill the data directory's disk");
+            return null;
+        }
+        try {
+            if (!root) throw new IOException("mounting the sessions' volume needs root");
+            DiskVolume volume = DiskVolume.open(dataDir, quota.bytes(), quota.volumeBytes());
+            log.info("disk quota: {} MiB per session and per workspace, in {}", quota.bytes() >> 20, volume.root());
+            return volume;
+        } catch (IOException e) {
+            if (quota.required()) {
+                throw new ConfigException("cannot give sessions their disk quota (workspace_quota): " + e.getMessage()
+                        + "; run ./sandkasten doctor, or set workspace_quota: 0 to run without");
+            }
+            log.warn("no disk quotas, so sessions and workspaces can fill the data directory's disk: {} "
+                    + "(./sandkasten doctor says more)", e.getMessage());
+            return null;
         }
     }
 

@@ -77,8 +77,35 @@ public final class Doctor {
         if (root && bwrap.isPresent()) out.add(sandboxStarts(bwrap.get(), config.sandboxUid()));
         out.add(listenPosture(config));
         out.add(dataDir(config.dataDir()));
+        out.add(diskQuota(config));
         out.add(controlFiles(config));
         return out;
+    }
+
+    /**
+     * Whether sessions and workspaces get their disk quota: the kernel must have btrfs (the
+     * volume's file system) and the host btrfs-progs. Without, the daemon still starts when the
+     * quota was left at its default, so that is a warning; a configured quota makes it a failure.
+     */
+    private static Finding diskQuota(Config config) {
+        if (!config.diskQuota().enabled()) {
+            return new Finding(Status.WARN, "disk quota", "workspace_quota is 0: sessions can fill the data directory's disk",
+                    "set workspace_quota (for example 10GiB)");
+        }
+        Status missing = config.diskQuota().required() ? Status.FAIL : Status.WARN;
+        String limit = (config.diskQuota().bytes() >> 20) + " MiB per session and per workspace";
+        if (!readFile(Path.of("/proc/filesystems")).contains("\tbtrfs\n")) {
+            return new Finding(missing, "disk quota", "the kernel has no btrfs, which the quota's volume needs",
+                    "use a kernel with CONFIG_BTRFS_FS (every distribution kernel has it), or set workspace_quota: 0 "
+                            + "knowing that sessions can then fill the disk");
+        }
+        if (Prerequisites.find("btrfs").isEmpty() || Prerequisites.find("mkfs.btrfs").isEmpty()) {
+            return new Finding(missing, "disk quota", "btrfs-progs is not installed",
+                    "apt-get install btrfs-progs (the daemon does this itself when it starts as root)");
+        }
+        Path volume = config.dataDir().resolve("volume");
+        boolean mounted = readFile(Path.of("/proc/self/mountinfo")).contains(" " + volume.toAbsolutePath() + " ");
+        return Finding.pass("disk quota", limit + (mounted ? ", volume mounted at " + volume : ", volume made or mounted at start"));
     }
 
     private static Finding userNamespaces() {

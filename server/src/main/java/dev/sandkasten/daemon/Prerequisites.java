@@ -10,8 +10,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Makes sure the host programs sandboxes need are there: bubblewrap always, and python3 with pip
- * and venv for the {@code python} image. As root on a system with apt they are installed;
+ * Makes sure the host programs sandboxes need are there: bubblewrap always, python3 with pip
+ * and venv for the {@code python} image, and btrfs-progs for disk quotas. As root on a system with apt they are installed;
  * otherwise start-up fails with the exact command to run.
  */
 final class Prerequisites {
@@ -22,13 +22,15 @@ final class Prerequisites {
     /** @param slirp4netns null unless egress networking is enabled */
     record Programs(String bwrap, String setpriv, String prlimit, String slirp4netns) {}
 
-    static Programs ensure(boolean root, boolean egress) {
+    /** @param diskQuota whether the programs of the disk quota's volume are needed */
+    static Programs ensure(boolean root, boolean egress, boolean diskQuota) {
         List<String> missing = new ArrayList<>();
         if (find("bwrap").isEmpty()) missing.add("bubblewrap");
         if (find("setpriv").isEmpty() || find("prlimit").isEmpty() || find("unshare").isEmpty()) missing.add("util-linux");
         if (egress && find("slirp4netns").isEmpty()) missing.add("slirp4netns");
         if (egress && find("ip").isEmpty()) missing.add("iproute2");
         if (egress && find("nsenter").isEmpty() && !missing.contains("util-linux")) missing.add("util-linux");
+        if (diskQuota && (find("btrfs").isEmpty() || find("mkfs.btrfs").isEmpty())) missing.add("btrfs-progs");
         if (!pythonReady()) missing.addAll(List.of("python3", "python3-pip", "python3-venv"));
         if (!missing.isEmpty()) {
             String cmd = "apt-get install -y --no-install-recommends " + String.join(" ", missing);

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -52,11 +53,15 @@ public final class FileStore {
 
     /**
      * Writes {@code in} to the file (creating parent directories), at most {@code maxBytes}.
-     * Returns the byte count. A longer input fails with TOO_LARGE and leaves no file behind.
+     * Returns the byte count. The file is replaced only once the whole input is written: a
+     * longer input (TOO_LARGE), a failed upload or a full workspace leave the old file, or none.
      */
     public long write(Path workspace, String innerPath, InputStream in, long maxBytes) {
         requireNotRoot(innerPath, "write");
-        Process p = start(workspace, "write", innerPath, "");
+        // Unguessable only to avoid clashes: a session planting something there hurts only itself.
+        String temp = ".sk-upload-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
+        String innerTemp = innerPath.substring(0, innerPath.lastIndexOf('/') + 1) + temp;
+        Process p = start(workspace, "write", innerPath, temp);
         long total = 0;
         boolean tooLarge = false;
         try (OutputStream out = p.getOutputStream()) {
@@ -73,7 +78,7 @@ public final class FileStore {
         } catch (InputException e) {
             p.destroyForcibly();
             waitQuietly(p);
-            deleteQuietly(workspace, innerPath);
+            deleteQuietly(workspace, innerTemp);
             throw new FileException(FileException.Reason.INVALID, "could not read the upload: " + e.getCause().getMessage());
         } catch (IOException e) {
             // The helper closed its input: it refused the path or failed to write, and is exiting;
@@ -84,7 +89,7 @@ public final class FileStore {
         if (tooLarge) {
             p.destroyForcibly();
             waitQuietly(p);
-            deleteQuietly(workspace, innerPath);
+            deleteQuietly(workspace, innerTemp);
             throw new FileException(FileException.Reason.TOO_LARGE,
                     "file is larger than the limit of " + maxBytes + " bytes");
         }

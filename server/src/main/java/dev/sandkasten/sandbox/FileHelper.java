@@ -20,7 +20,10 @@ public final class FileHelper {
     /** Exit status for a path of the wrong kind (a directory where a file is needed, or the reverse). */
     public static final int WRONG_KIND = 4;
 
-    // $1 = operation, $2 = path inside /workspace, $3 = operation argument. kind: d directory,
+    // $1 = operation, $2 = path inside /workspace, $3 = operation argument. A write goes to a
+    // temporary file beside the target ($3 names it), renamed over the target once complete, so
+    // an upload that fails (a full workspace, a client gone) leaves the old file as it was; a
+    // symlink is written through, as before. kind: d directory,
     // f regular file, o other existing, x dangling symlink (its target is missing, or outside the
     // helper's view, which is the same thing), - missing. Type checks come
     // first so a FIFO or a directory never blocks or confuses cat; a session swapping them in
@@ -31,10 +34,17 @@ public final class FileHelper {
             k=$(kind)
             case $op in
             write)
+              if [ -L "$p" ]; then p=$(readlink -f -- "$p") || exit 1; k=$(kind); fi
               case $k in d|o) exit 4;; esac
               d=$(dirname -- "$p")
               if [ -e "$d" ] && [ ! -d "$d" ]; then exit 4; fi
-              mkdir -p -- "$d" && exec cat > "$p";;
+              mkdir -p -- "$d" || exit 1
+              t="$d/$3"
+              if cat > "$t"; then
+                if [ -f "$p" ]; then chmod --reference="$p" -- "$t"; fi
+                exec mv -f -- "$t" "$p"
+              fi
+              rm -f -- "$t"; exit 1;;
             read)
               case $k in -|x) exit 3;; d|o) exit 4;; esac
               exec 3< "$p" || exit 3
@@ -73,7 +83,8 @@ public final class FileHelper {
      *
      * @param op one of write, read, stat, list, mkdir, delete
      * @param innerPath an absolute, normalised path at or below /workspace
-     * @param arg the operation's argument (read: the byte limit, "" for the size found at open), or ""
+     * @param arg the operation's argument (read: the byte limit, "" for the size found at open; write: the
+     *     name of the temporary file beside the target), or ""
      */
     public Process start(Path hostWorkspace, String op, String innerPath, String arg) throws IOException {
         List<String> c = new ArrayList<>(List.of(

@@ -50,14 +50,7 @@ public final class MountTable {
      * of a sandbox may still be dying).
      */
     static void unmount(Path mountPoint) throws IOException {
-        Process p = new ProcessBuilder("umount", "-l", mountPoint.toString()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        try {
-            if (p.waitFor() != 0) throw new IOException("umount " + mountPoint + " failed: " + out);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while unmounting " + mountPoint, e);
-        }
+        HostCommand.run("umount", "-l", mountPoint.toString());
     }
 
     /** Lazily unmounts everything at or below {@code dir}; fails if something stays mounted. */

@@ -1,60 +1,26 @@
 package dev.sandkasten.sandbox;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A workspace's disk quota: a sparse file holding an ext4 file system of the quota's size,
- * loop-mounted over the workspace directory. The kernel then enforces the size (a full
- * workspace fails writes with ENOSPC, inside the sandbox and through the file routes alike), it
- * costs disk only for what is written, and it needs nothing of the host's file system (no
- * project quotas, no special mount options). The price is time: making the file system takes
- * ~150 ms and mounting it ~100 ms, so this is opt-in ({@code workspace_quota}).
- *
- * <p>The file system's root belongs to the sandbox uid, mounted {@code nosuid,nodev}.
+ * The mounts of workspace file systems. Before the {@link DiskVolume}, {@code workspace_quota}
+ * made each workspace an ext4 file system in an image file of its own, loop-mounted over its
+ * {@code files} directory; such a workspace keeps its image, and is mounted whenever it is used.
+ * Whatever is left mounted below the data directory (by a daemon that was killed) is unmounted
+ * at the next start.
  */
 public final class QuotaDisk {
     private static final Logger log = LoggerFactory.getLogger(QuotaDisk.class);
 
-    private final long bytes;
-    private final int ownerUid;
+    private QuotaDisk() {}
 
-    /** @param bytes the size of each workspace's file system; @param ownerUid the host uid that owns its root */
-    public QuotaDisk(long bytes, int ownerUid) {
-        this.bytes = bytes;
-        this.ownerUid = ownerUid;
-    }
-
-    /**
-     * Mounts {@code image} (made first if missing) at {@code mountPoint}, an existing empty
-     * directory. Nothing to do if something is mounted there already.
-     */
-    public void mount(Path image, Path mountPoint) throws IOException {
+    /** Mounts the ext4 {@code image} at {@code mountPoint}; nothing to do if something is mounted there already. */
+    public static void mount(Path image, Path mountPoint) throws IOException {
         if (MountTable.isMountPoint(mountPoint)) return;
-        boolean made = !Files.exists(image);
-        if (made) {
-            Path tmp = image.resolveSibling(image.getFileName() + ".new");
-            Files.deleteIfExists(tmp);
-            try (var f = new java.io.RandomAccessFile(tmp.toFile(), "rw")) {
-                f.setLength(bytes);
-            }
-            run("mkfs.ext4", "-q", "-F", "-m", "0", "-E",
-                    "lazy_itable_init=1,lazy_journal_init=1,root_owner=" + ownerUid + ":" + ownerUid, tmp.toString());
-            Files.move(tmp, image, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        }
-        run("mount", "-o", "loop,nosuid,nodev,noatime", image.toString(), mountPoint.toString());
-        // mkfs leaves an empty root-owned lost+found, which only confuses a workspace's user.
-        Path lostFound = mountPoint.resolve("lost+found");
-        if (made && Files.isDirectory(lostFound, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            try (var entries = Files.list(lostFound)) {
-                if (entries.findAny().isEmpty()) Files.delete(lostFound);
-            }
-        }
+        HostCommand.run("mount", "-o", "loop,nosuid,nodev,noatime", image.toString(), mountPoint.toString());
     }
 
     /** Unmounts whatever is mounted at {@code mountPoint}, if anything; a failure is logged. */
@@ -74,20 +40,5 @@ public final class QuotaDisk {
         } catch (IOException e) {
             log.warn("{}", e.getMessage());
         }
-    }
-
-    private static void run(String... cmd) throws IOException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        try {
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IOException(cmd[0] + " did not finish within 30 s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while running " + cmd[0], e);
-        }
-        if (p.exitValue() != 0) throw new IOException(cmd[0] + " failed: " + out);
     }
 }

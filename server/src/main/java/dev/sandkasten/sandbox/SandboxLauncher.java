@@ -35,18 +35,24 @@ public final class SandboxLauncher {
     private final String setpriv;
     private final String prlimit;
     private final String slirp4netns;
+    /** Where sessions write, with a quota each; null when disk quotas are off. */
+    private final DiskVolume volume;
     private final ExecutorService spawner =
             Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("sk-spawner").factory());
 
-    /** @param slirp4netns the slirp4netns binary, or null when no egress sessions are allowed */
+    /**
+     * @param slirp4netns the slirp4netns binary, or null when no egress sessions are allowed
+     * @param volume where each session's /workspace and image layer go, or null for none (no disk quota)
+     */
     public SandboxLauncher(SandboxSettings settings, CgroupDriver cgroups, String bwrap, String setpriv, String prlimit,
-            String slirp4netns) {
+            String slirp4netns, DiskVolume volume) {
         this.settings = settings;
         this.cgroups = cgroups;
         this.bwrap = bwrap;
         this.setpriv = setpriv;
         this.prlimit = prlimit;
         this.slirp4netns = slirp4netns;
+        this.volume = volume;
     }
 
     /**
@@ -59,7 +65,6 @@ public final class SandboxLauncher {
         Path sessionDir = settings.sessionsDir().resolve(spec.name());
         Path controlDir = settings.controlRoot().resolve(spec.name());
         Path outputDir = sessionDir.resolve("output");
-        Path workspace = spec.workspace().orElse(sessionDir.resolve("workspace"));
         Path logFile = sessionDir.resolve("sandbox.log");
         SessionCgroup cgroup = null;
         try {
@@ -69,19 +74,19 @@ public final class SandboxLauncher {
             Files.setPosixFilePermissions(controlDir, PosixFilePermissions.fromString("rwxr-xr-x"));
             Files.createDirectories(outputDir);
             Files.setPosixFilePermissions(outputDir, PosixFilePermissions.fromString("rwx------"));
+            // What the sandbox writes (its own /workspace, its image's upper layer) goes to the
+            // volume under the session's quota; the daemon's own files (output logs, the session
+            // record) stay beside, so a full quota never stops the daemon from recording output.
+            Path writable = volume != null ? volume.claim("sessions/" + spec.name()) : sessionDir;
+            Path workspace = spec.workspace().orElse(writable.resolve("workspace"));
             if (spec.workspace().isEmpty()) {
                 Files.createDirectories(workspace);
                 Files.setAttribute(workspace, "unix:uid", settings.hostUid());
                 Files.setAttribute(workspace, "unix:gid", settings.hostUid());
                 Files.setPosixFilePermissions(workspace, PosixFilePermissions.fromString("rwxr-xr-x"));
-                if (settings.workspaceQuotaBytes() > 0) {
-                    // Unmounted with the session's directory (SessionManager), or below at a failed launch.
-                    new QuotaDisk(settings.workspaceQuotaBytes(), settings.hostUid())
-                            .mount(sessionDir.resolve("workspace.img"), workspace);
-                }
             }
             Optional<Overlay> overlay = spec.image().rootfs().isPresent()
-                    ? Optional.of(prepareOverlay(spec, sessionDir)) : Optional.empty();
+                    ? Optional.of(prepareOverlay(spec, sessionDir, writable)) : Optional.empty();
             cgroup = cgroups.create(spec.name(), spec.limits());
 
             List<String> fifos = new ArrayList<>();
@@ -123,7 +128,6 @@ public final class SandboxLauncher {
             return new Sandbox(spec.name(), process, controlDir, outputDir, logFile, cgroup);
         } catch (IOException | RuntimeException e) {
             if (cgroup != null) cgroup.destroy();
-            QuotaDisk.unmount(workspace);
             try {
                 FileTrees.deleteTree(controlDir);
             } catch (IOException cleanup) {
@@ -304,6 +308,24 @@ public final class SandboxLauncher {
         return env;
     }
 
+    /** The host directory of the /workspace a session has of its own (one started without a persistent workspace). */
+    public Path ownWorkspace(String name) {
+        return (volume != null ? volume.root().resolve("sessions") : settings.sessionsDir()).resolve(name).resolve("workspace");
+    }
+
+    /**
+     * Removes a session's files from the host: its directory and, with a volume, its subvolume.
+     * Failures are logged: what is left is removed at the next start.
+     */
+    public void removeSessionFiles(String name) {
+        try {
+            if (volume != null) volume.release(volume.root().resolve("sessions").resolve(name));
+            FileTrees.deleteTree(settings.sessionsDir().resolve(name));
+        } catch (IOException e) {
+            log.warn("could not remove the files of session {}: {}", name, e.toString());
+        }
+    }
+
     /** Host paths of a session's overlay: mount point and the mount's option string. */
     private record Overlay(Path root, String options) {}
 
@@ -311,15 +333,15 @@ public final class SandboxLauncher {
      * Creates the session's copy-on-write layer over a stored image: {@code upper} (the
      * session's changes, owned by the sandbox uid like the image's files, with the image root's
      * mode, since the overlay's root directory shows the upper directory's), overlayfs's
-     * {@code work} directory and the mount point {@code root}, all in the session's directory,
-     * which goes with the session. The sandbox's own {@code /etc/hosts}, {@code hostname} and
+     * {@code work} directory in {@code writable} (the session's subvolume, or its directory), and
+     * the mount point {@code root} in the session's directory; all go with the session. The sandbox's own {@code /etc/hosts}, {@code hostname} and
      * {@code resolv.conf} are written into the upper layer, so they hide the image's (which may
      * be symlinks elsewhere) without any bind mount on a path the image controls.
      */
-    private Overlay prepareOverlay(SandboxSpec spec, Path sessionDir) throws IOException {
+    private Overlay prepareOverlay(SandboxSpec spec, Path sessionDir, Path writable) throws IOException {
         Path lower = spec.image().rootfs().orElseThrow();
-        Path upper = sessionDir.resolve("upper");
-        Path work = sessionDir.resolve("work");
+        Path upper = writable.resolve("upper");
+        Path work = writable.resolve("work");
         Path root = sessionDir.resolve("root");
         for (Path p : List.of(lower, upper, work, root)) {
             // overlayfs's option string separates with ',' and ':' and escapes with '\'.
@@ -358,13 +380,6 @@ public final class SandboxLauncher {
     public void makeFifos(Sandbox sandbox, List<String> names) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("mkfifo", "-m", "0666", "--"));
         for (String n : names) cmd.add(sandbox.controlDir().resolve(n).toString());
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        try {
-            if (p.waitFor() != 0) throw new IOException("mkfifo failed: " + out.strip());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while creating FIFOs", e);
-        }
+        HostCommand.run(cmd);
     }
 }

@@ -11,11 +11,10 @@ import java.nio.file.Path;
  * @param hostname the host name each sandbox sees in its own UTS namespace
  * @param seccomp the system calls every sandbox is denied
  * @param processLimits resource limits of every sandbox's processes and the size of its tmpfs mounts
- * @param workspaceQuotaBytes size of each session's own /workspace file system ({@link QuotaDisk}), or 0 for none
  * @param egressDeny IPv4 networks ({@code a.b.c.d/n}) that {@code egress} sandboxes cannot reach
  */
 public record SandboxSettings(Path stateDir, Path controlRoot, int hostUid, String hostname, SeccompProfile seccomp,
-        ProcessLimits processLimits, java.util.List<String> egressDeny, long workspaceQuotaBytes) {
+        ProcessLimits processLimits, java.util.List<String> egressDeny) {
     public SandboxSettings {
         if (hostUid <= 0) throw new IllegalArgumentException("sandbox uid must be an unprivileged uid, not " + hostUid);
     }

@@ -20,6 +20,7 @@ public final class SeccompFilter {
     private static final int OFFSET_NR = 0;
     private static final int OFFSET_ARCH = 4;
     private static final int OFFSET_ARG0_LOW = 16;
+    private static final int OFFSET_ARG1_LOW = 24;
     private static final int AUDIT_ARCH_X86_64 = 0xC000003E;
     private static final int X32_SYSCALL_BIT = 0x40000000;
     private static final int RET_ALLOW = 0x7FFF0000;
@@ -60,6 +61,15 @@ public final class SeccompFilter {
         159, 164, 227, 305, // adjtimex, settimeofday, clock_settime, clock_adjtime
         425, 426, 427, // io_uring_setup, io_uring_enter, io_uring_register
     };
+
+    private static final int NR_IOCTL = 16;
+    /**
+     * ioctl requests every profile denies: those creating a btrfs subvolume or snapshot
+     * (SNAP_CREATE, SUBVOL_CREATE and their v2s). Inside a {@link DiskVolume} a new subvolume
+     * would be outside its parent's quota. The kernel reads the request as 32 bits, so the low
+     * half of the register is what counts.
+     */
+    private static final int[] DENIED_IOCTLS = {0x50009401, 0x5000940e, 0x50009417, 0x50009418};
 
     /** x86_64 numbers of the calls {@code strict} denies as well. */
     private static final int[] DENIED_STRICT = {
@@ -106,6 +116,13 @@ public final class SeccompFilter {
             p.add(RET_K, 0, 0, RET_ERRNO | EPERM);
             p.add(LD_W_ABS, 0, 0, OFFSET_NR); // the clone check replaced the accumulator
         }
+        // ioctl is allowed but for the requests listed: compare those, then answer at once.
+        int k = DENIED_IOCTLS.length;
+        p.add(JEQ_K, 0, k + 3, NR_IOCTL);
+        p.add(LD_W_ABS, 0, 0, OFFSET_ARG1_LOW);
+        for (int i = 0; i < k; i++) p.add(JEQ_K, k - i, 0, DENIED_IOCTLS[i]);
+        p.add(RET_K, 0, 0, RET_ALLOW);
+        p.add(RET_K, 0, 0, RET_ERRNO | EPERM);
         // One comparison per denied call, each jumping forward to the shared EPERM at the end.
         int n = denied.size();
         for (int i = 0; i < n; i++) {

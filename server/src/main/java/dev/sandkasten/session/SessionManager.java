@@ -8,11 +8,9 @@ import dev.sandkasten.exec.ExecInfo;
 import dev.sandkasten.exec.ExecSignal;
 import dev.sandkasten.exec.ExecRequest;
 import dev.sandkasten.exec.SessionShell;
-import dev.sandkasten.sandbox.FileTrees;
 import dev.sandkasten.image.ImageCatalog;
 import dev.sandkasten.sandbox.Image;
 import dev.sandkasten.sandbox.NetworkMode;
-import dev.sandkasten.sandbox.QuotaDisk;
 import dev.sandkasten.sandbox.SandboxLauncher;
 import dev.sandkasten.sandbox.SandboxSpec;
 import dev.sandkasten.tenant.Tenant;
@@ -68,9 +66,9 @@ public final class SessionManager implements AutoCloseable {
     private final WarmPool pool;
     /** The image each live session runs on, held until the session has ended. */
 
-    public SessionManager(Config config, ImageCatalog images, SandboxLauncher launcher, Path sessionsDir) {
-        this.workspaces = new WorkspaceStores(sessionsDir.getParent(), config.sandboxUid(),
-                config.workspaceQuotaBytes() > 0 ? new QuotaDisk(config.workspaceQuotaBytes(), config.sandboxUid()) : null);
+    public SessionManager(Config config, ImageCatalog images, SandboxLauncher launcher, Path sessionsDir,
+            WorkspaceStores workspaces) {
+        this.workspaces = workspaces;
         this.config = config;
         this.images = images;
         this.launcher = launcher;
@@ -101,7 +99,7 @@ public final class SessionManager implements AutoCloseable {
                 },
                 w -> {
                     w.shell().close();
-                    deleteDir(sessionsDir.resolve(w.id()));
+                    launcher.removeSessionFiles(w.id());
                 });
         long every = config.reaperInterval().toMillis();
         reaper.scheduleWithFixedDelay(this::reap, every, every, TimeUnit.MILLISECONDS);
@@ -179,7 +177,7 @@ public final class SessionManager implements AutoCloseable {
             if (workspace.isPresent()) store.release(spec.workspaceId().get());
             slots.release();
             quotas.releaseSession(tenant.name());
-            deleteDir(sessionsDir.resolve(id));
+            launcher.removeSessionFiles(id);
             throw e;
         }
     }
@@ -245,12 +243,7 @@ public final class SessionManager implements AutoCloseable {
         }
         s.touch();
         return s.workspaceId() != null ? workspaces.of(s.tenant()).open(s.workspaceId())
-                : sessionsDir.resolve(id).resolve("workspace");
-    }
-
-    /** The data directory the sessions and workspaces live in. */
-    public Path dataDir() {
-        return sessionsDir.getParent();
+                : launcher.ownWorkspace(id);
     }
 
     /** The images sessions can start from, for the image routes. */
@@ -274,7 +267,7 @@ public final class SessionManager implements AutoCloseable {
         try (var dirs = Files.list(sessionsDir)) {
             for (Path d : dirs.toList()) {
                 SessionRecord.loadAsLost(d, Instant.now()).ifPresent(this::remember);
-                deleteDir(d);
+                launcher.removeSessionFiles(d.getFileName().toString());
                 n++;
             }
         } catch (IOException e) {
@@ -406,7 +399,7 @@ public final class SessionManager implements AutoCloseable {
             }
         }
         s.closeExecs();
-        deleteDir(sessionsDir.resolve(s.id()));
+        launcher.removeSessionFiles(s.id());
         // Released only now: the image may be removed once no sandbox can be using it.
         s.releaseImage();
         if (s.workspaceId() != null) workspaces.of(s.tenant()).release(s.workspaceId());
@@ -463,15 +456,5 @@ public final class SessionManager implements AutoCloseable {
             }
         }
         ioThreads.shutdownNow();
-    }
-
-    /** Removes a session's directory, first unmounting its workspace's file system if it has one. */
-    static void deleteDir(Path dir) {
-        QuotaDisk.unmountAllBelow(dir);
-        try {
-            FileTrees.deleteTree(dir);
-        } catch (IOException e) {
-            log.warn("could not remove {}: {}", dir, e.toString());
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.sandkasten.workspace;
 
+import dev.sandkasten.sandbox.DiskVolume;
 import dev.sandkasten.sandbox.FileTrees;
 import dev.sandkasten.sandbox.QuotaDisk;
 import java.io.IOException;
@@ -12,34 +13,46 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Persistent workspaces: {@code <data dir>/workspaces/<id>/files}, bound at /workspace by every
- * session created with that id. The {@code <id>} directory is root's, so a session can neither
- * replace nor rename the directory it is given; {@code files} belongs to the sandbox uid.
- * Several sessions may use one workspace at once (they share it live); a workspace in use
- * cannot be deleted.
+ * Persistent workspaces: {@code <id>/files}, bound at /workspace by every session created with
+ * that id. With disk quotas on, a new workspace's {@code <id>} is a subvolume of the
+ * {@link DiskVolume} (its quota covers the workspace); without, and for workspaces made before
+ * quotas were, it is a plain directory of the data directory. The {@code <id>} directory is
+ * root's, so a session can neither replace nor rename the directory it is given; {@code files}
+ * belongs to the sandbox uid. Several sessions may use one workspace at once (they share it
+ * live); a workspace in use cannot be deleted.
  */
 public final class WorkspaceStore {
-    /** The disk image of a workspace made with a quota, beside its {@code files}. */
+    /** The ext4 image of a workspace an earlier version made with a quota, beside its {@code files}. */
     private static final String DISK = "disk.img";
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
     private final Path root;
     private final int hostUid;
-    private final QuotaDisk quota;
+    private final DiskVolume volume;
+    /** This store's directory in the volume, relative to the volume's root, as {@code root} is to the data directory. */
+    private final String volumePath;
     private final Map<String, Integer> users = new HashMap<>();
 
-    /** @param quota the file system a new workspace gets ({@code workspace_quota}), or null for none */
-    public WorkspaceStore(Path root, int hostUid, QuotaDisk quota) {
+    /**
+     * @param root the directory of the workspaces made without a quota
+     * @param volume where new workspaces go, or null for none (they go to {@code root})
+     * @param volumePath this store's directory in the volume, relative to its root
+     */
+    public WorkspaceStore(Path root, int hostUid, DiskVolume volume, String volumePath) {
         this.root = root;
         this.hostUid = hostUid;
-        this.quota = quota;
+        this.volume = volume;
+        this.volumePath = volumePath;
     }
 
     /** One workspace as listed. */
@@ -76,17 +89,22 @@ public final class WorkspaceStore {
     /** The host directory of a workspace's files, created if missing. */
     public synchronized Path open(String id) {
         check(id);
-        Path dir = root.resolve(id);
+        Path dir = dir(id);
         Path files = dir.resolve("files");
         try {
             if (!Files.isDirectory(files, LinkOption.NOFOLLOW_LINKS)) {
-                Files.createDirectories(dir);
-                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+                if (volume != null) {
+                    volume.release(volume.root().resolve(volumePath).resolve(id)); // one a crash left without files
+                    dir = volume.claim(volumePath + "/" + id);
+                    files = dir.resolve("files");
+                } else {
+                    Files.createDirectories(dir);
+                    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+                }
                 Files.createDirectories(files);
                 Files.setAttribute(files, "unix:uid", hostUid, LinkOption.NOFOLLOW_LINKS);
                 Files.setAttribute(files, "unix:gid", hostUid, LinkOption.NOFOLLOW_LINKS);
                 Files.setPosixFilePermissions(files, PosixFilePermissions.fromString("rwxr-xr-x"));
-                if (quota != null) quota.mount(dir.resolve(DISK), files);
             } else {
                 mountIfItHasADisk(dir);
             }
@@ -97,15 +115,22 @@ public final class WorkspaceStore {
     }
 
     /**
-     * A workspace made with a quota keeps its files in its disk image, so it is mounted whenever
-     * it is used, whatever {@code workspace_quota} says now (after a restart, or a change of the
-     * setting); one made without stays a plain directory.
+     * Where a workspace is or would be made: in the data directory if it was made there (before
+     * quotas, or with them off), otherwise in the volume when there is one.
      */
-    private void mountIfItHasADisk(Path dir) throws IOException {
+    private Path dir(String id) {
+        Path plain = root.resolve(id);
+        if (volume == null || Files.isDirectory(plain, LinkOption.NOFOLLOW_LINKS)) return plain;
+        return volume.root().resolve(volumePath).resolve(id);
+    }
+
+    /**
+     * A workspace made by an earlier version with {@code workspace_quota} keeps its files in an
+     * ext4 image, mounted whenever the workspace is used.
+     */
+    private static void mountIfItHasADisk(Path dir) throws IOException {
         Path disk = dir.resolve(DISK);
-        if (Files.isRegularFile(disk, LinkOption.NOFOLLOW_LINKS)) {
-            (quota != null ? quota : new QuotaDisk(Files.size(disk), hostUid)).mount(disk, dir.resolve("files"));
-        }
+        if (Files.isRegularFile(disk, LinkOption.NOFOLLOW_LINKS)) QuotaDisk.mount(disk, dir.resolve("files"));
     }
 
     /** Marks a workspace as used by one more session and returns its files directory. */
@@ -123,10 +148,10 @@ public final class WorkspaceStore {
     /** An existing workspace's files directory (not created). */
     public synchronized Optional<Path> find(String id) {
         check(id);
-        Path files = root.resolve(id).resolve("files");
+        Path files = dir(id).resolve("files");
         if (!Files.isDirectory(files, LinkOption.NOFOLLOW_LINKS)) return Optional.empty();
         try {
-            mountIfItHasADisk(root.resolve(id));
+            mountIfItHasADisk(dir(id));
         } catch (IOException e) {
             throw new UncheckedIOException("could not mount workspace " + id, e);
         }
@@ -135,25 +160,29 @@ public final class WorkspaceStore {
 
     public synchronized List<Info> list() {
         List<Info> out = new ArrayList<>();
-        if (!Files.isDirectory(root)) return out;
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(root)) {
-            for (Path p : ds) {
-                String id = p.getFileName().toString();
-                if (!validId(id) || !Files.isDirectory(p.resolve("files"), LinkOption.NOFOLLOW_LINKS)) continue;
-                BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                out.add(new Info(id, a.creationTime().toInstant(), users.getOrDefault(id, 0)));
+        Set<String> seen = new HashSet<>();
+        List<Path> roots = volume == null ? List.of(root) : List.of(root, volume.root().resolve(volumePath));
+        for (Path r : roots) {
+            if (!Files.isDirectory(r)) continue;
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(r)) {
+                for (Path p : ds) {
+                    String id = p.getFileName().toString();
+                    if (!validId(id) || !Files.isDirectory(p.resolve("files"), LinkOption.NOFOLLOW_LINKS) || !seen.add(id)) continue;
+                    BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                    out.add(new Info(id, a.creationTime().toInstant(), users.getOrDefault(id, 0)));
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("could not list workspaces", e);
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not list workspaces", e);
         }
-        out.sort((a, b) -> a.createdAt().compareTo(b.createdAt()) != 0 ? a.createdAt().compareTo(b.createdAt()) : a.id().compareTo(b.id()));
+        out.sort(Comparator.comparing(Info::createdAt).thenComparing(Info::id));
         return out;
     }
 
     /** Deletes a workspace and its files; refused while a session uses it. */
     public synchronized void delete(String id) {
         check(id);
-        Path dir = root.resolve(id);
+        Path dir = dir(id);
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             throw new WorkspaceException(WorkspaceException.Reason.NOT_FOUND, "workspace " + id + " not found");
         }
@@ -162,9 +191,13 @@ public final class WorkspaceStore {
             throw new WorkspaceException(WorkspaceException.Reason.IN_USE,
                     "workspace " + id + " is in use by " + n + " session(s); destroy them first");
         }
-        // No session uses it, so nothing can swap paths while this walks; links are removed, never followed.
-        QuotaDisk.unmount(dir.resolve("files"));
         try {
+            if (volume != null && dir.startsWith(volume.root())) {
+                volume.release(dir);
+                return;
+            }
+            // No session uses it, so nothing can swap paths while this walks; links are removed, never followed.
+            QuotaDisk.unmount(dir.resolve("files"));
             FileTrees.deleteTree(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("could not delete workspace " + id, e);

@@ -114,8 +114,13 @@ class AbuseIT {
         ExecResult r = attack("ln -s /etc/passwd /workspace/p && grep -c . /workspace/p; ln /usr/bin/bash /workspace/hard 2>&1 | head -1;"
                 + " mount -t tmpfs x /tmp 2>&1 | head -1; ls /sys/fs/cgroup 2>&1 | head -1;"
                 + " python3 -c \"import ctypes; l=ctypes.CDLL(None, use_errno=True); print('init_module', l.syscall(175,0,0,0), ctypes.get_errno())\";"
+                // A btrfs subvolume of its own would be outside the session's disk quota.
+                + " python3 -c \"import ctypes, os; l=ctypes.CDLL(None, use_errno=True); b=ctypes.create_string_buffer(4096);"
+                + " ctypes.memmove(ctypes.addressof(b) + 8, b'sub', 3); fd=os.open('/workspace', os.O_RDONLY);"
+                + " print('subvolume', l.ioctl(fd, 0x5000940e, b), ctypes.get_errno())\"; ls /workspace;"
                 + " su -c id root </dev/null 2>&1 | head -1; id -u", 20_000);
         assertThat(r.stdout()).startsWith("3\n").contains("Invalid cross-device link").contains("init_module -1 1")
+                .contains("subvolume -1 1").doesNotContain("\nsub\n")
                 .endsWith("1000\n");
         assertThat(r.stdout()).containsAnyOf("must be superuser", "Operation not permitted", "permission denied");
         assertThat(r.stdout()).contains("No such file or directory"); // no /sys at all

@@ -27,7 +27,7 @@ class FilePathSafetyIT extends SessionFixture {
     void otherSession() {
         other = client.createSession(CreateSessionOptions.DEFAULTS);
         Sdk.run(other, "echo other-secret > secret.txt");
-        otherWorkspace = TestDaemon.sharedDataDir().resolve("sessions").resolve(other.id()).resolve("workspace");
+        otherWorkspace = TestDaemon.sharedDataDir().resolve("volume/sessions").resolve(other.id()).resolve("workspace");
         assertThat(otherWorkspace.resolve("secret.txt")).exists();
     }
 
@@ -139,7 +139,7 @@ class FilePathSafetyIT extends SessionFixture {
     @Test
     void filesWrittenBelongToTheSandboxUser() throws Exception {
         assertThat(write("owned/by/sandbox.txt", "x").status()).isEqualTo(200);
-        Path host = TestDaemon.sharedDataDir().resolve("sessions").resolve(session.id()).resolve("workspace");
+        Path host = TestDaemon.sharedDataDir().resolve("volume/sessions").resolve(session.id()).resolve("workspace");
         for (Path p : new Path[] {host.resolve("owned"), host.resolve("owned/by"), host.resolve("owned/by/sandbox.txt")}) {
             assertThat(Files.getAttribute(p, "unix:uid")).as(p.toString()).isEqualTo(100000);
         }

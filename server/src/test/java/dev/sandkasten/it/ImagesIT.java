@@ -152,16 +152,17 @@ class ImagesIT {
                     + " echo $(</keep/kept.txt)")).isEqualTo("kept\n");
             // The session's layer lives in its own directory; the hard link's other name still shows the old content.
             assertThat(Sdk.run(a, "echo $(</keep/hard.txt)")).isEqualTo("kept\n");
-            assertThat(dataDir.resolve("sessions").resolve(firstId).resolve("upper/usr/local/bin/tool")).exists();
+            assertThat(dataDir.resolve("volume/sessions").resolve(firstId).resolve("upper/usr/local/bin/tool")).exists();
         }
         assertThat(snapshot(rootfs)).isEqualTo(before);
         assertThat(dataDir.resolve("sessions").resolve(firstId)).doesNotExist();
+        assertThat(dataDir.resolve("volume/sessions").resolve(firstId)).doesNotExist();
         assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(firstId);
     }
 
     @Test
     void imageSessionsLeaveNothingBehind() throws IOException {
-        Path sessions = dataDir.resolve("sessions");
+        Path sessions = dataDir.resolve("volume/sessions"); // each session's writable layer
         int mountsBefore = Files.readAllLines(Path.of("/proc/self/mountinfo")).size();
         for (int i = 0; i < 10; i++) {
             try (Session s = session("layers", Map.of())) {

@@ -36,7 +36,7 @@ class WarmPoolIT {
                 assertThat(ids.add(id)).isTrue();
                 assertThat(s.get("labels").get("round").asText()).isEqualTo("r" + round);
                 // Started before the request: its workspace directory is older than it.
-                assertThat(Files.getLastModifiedTime(data.resolve("sessions").resolve(id).resolve("workspace")))
+                assertThat(Files.getLastModifiedTime(data.resolve("volume/sessions").resolve(id).resolve("workspace")))
                         .isLessThan(before);
                 String out = c.exec(id, Map.of("cmd", "ls -A /workspace | wc -l; echo \"[$MARK]\"; jobs | wc -l; pwd"))
                         .body().get("stdout").asText();
@@ -48,7 +48,7 @@ class WarmPoolIT {
             // A request with an env of its own is started cold, with that env.
             FileTime before = FileTime.fromMillis(System.currentTimeMillis() - 100);
             String cold = c.request("POST", "/v1/sessions", Map.of("env", Map.of("MARK", "mine"))).body().get("id").asText();
-            assertThat(Files.getLastModifiedTime(data.resolve("sessions").resolve(cold).resolve("workspace")))
+            assertThat(Files.getLastModifiedTime(data.resolve("volume/sessions").resolve(cold).resolve("workspace")))
                     .isGreaterThanOrEqualTo(before);
             assertThat(c.exec(cold, Map.of("cmd", "echo $MARK")).body().get("stdout").asText()).isEqualTo("mine\n");
             assertThat(c.request("GET", "/v1/sessions", null).body()).hasSize(1);

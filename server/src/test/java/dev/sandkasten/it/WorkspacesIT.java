@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Map;
@@ -102,8 +101,9 @@ class WorkspacesIT {
         assertThat(raw.request("POST", "/v1/workspaces/.hidden/fs/write", Map.of("path", "a", "text", "x")).status()).isEqualTo(400);
         assertThat(raw.request("DELETE", "/v1/workspaces/..", null).status()).isBetween(400, 404);
         // Nothing was created for the refused ids.
-        Path root = TestDaemon.sharedDataDir().resolve("workspaces");
-        assertThat(Files.exists(root.resolve(".hidden"))).isFalse();
+        for (String root : new String[] {"workspaces", "volume/workspaces"}) {
+            assertThat(TestDaemon.sharedDataDir().resolve(root).resolve(".hidden")).doesNotExist();
+        }
     }
 
     @Test

@@ -15,7 +15,7 @@ class RootfsLayoutTest {
 
     private SandboxSettings settings() {
         return new SandboxSettings(state, state.resolve("ctl"), 64000, "sandbox", SeccompProfile.NONE,
-                new ProcessLimits(1024, 1L << 30, 64L << 20), List.of(), 0);
+                new ProcessLimits(1024, 1L << 30, 64L << 20), List.of());
     }
 
     @Test

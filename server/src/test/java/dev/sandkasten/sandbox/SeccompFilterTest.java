@@ -17,8 +17,12 @@ class SeccompFilterTest {
 
     /** Executes the program on a seccomp_data of (nr, arch, arg0) and returns what it returns. */
     private static int run(byte[] program, int nr, int arch, long arg0) {
+        return run(program, nr, arch, arg0, 0);
+    }
+
+    private static int run(byte[] program, int nr, int arch, long arg0, long arg1) {
         ByteBuffer data = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
-        data.putInt(0, nr).putInt(4, arch).putLong(16, arg0);
+        data.putInt(0, nr).putInt(4, arch).putLong(16, arg0).putLong(24, arg1);
         ByteBuffer p = ByteBuffer.wrap(program).order(ByteOrder.LITTLE_ENDIAN);
         int acc = 0;
         int pc = 0;
@@ -69,6 +73,21 @@ class SeccompFilterTest {
         assertThat(run(f, 56, X86_64, 0x3D0F00)).as("thread clone").isEqualTo(ALLOW);
         assertThat(run(f, 101, X86_64, 0)).as("ptrace").isEqualTo(EPERM);
         assertThat(run(f, 1, X86_64, 0)).as("write").isEqualTo(ALLOW);
+    }
+
+    @Test
+    void everyProfileDeniesCreatingBtrfsSubvolumesButNoOtherIoctl() {
+        for (SeccompProfile profile : new SeccompProfile[] {SeccompProfile.DEFAULT, SeccompProfile.STRICT}) {
+            byte[] f = SeccompFilter.compile(profile);
+            for (long request : new long[] {0x50009401L, 0x5000940eL, 0x50009417L, 0x50009418L, 0xFFFFFFFF5000940eL}) {
+                assertThat(run(f, 16, X86_64, 3, request)).as("%s ioctl %x", profile, request).isEqualTo(EPERM);
+            }
+            // TCGETS, FIONREAD, FICLONE (cp --reflink): allowed.
+            for (long request : new long[] {0x5401L, 0x541BL, 0x40049409L}) {
+                assertThat(run(f, 16, X86_64, 3, request)).as("%s ioctl %x", profile, request).isEqualTo(ALLOW);
+            }
+            assertThat(run(f, 101, X86_64, 0, 0x5000940eL)).as("ptrace after the ioctl check").isEqualTo(EPERM);
+        }
     }
 
     @Test

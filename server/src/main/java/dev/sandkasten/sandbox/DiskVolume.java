@@ -1,0 +1,211 @@
+package dev.sandkasten.sandbox;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The disk sessions and workspaces write to, with a quota on each: one btrfs file system in a
+ * sparse image file ({@code <data dir>/volume.img}), loop-mounted {@code nosuid,nodev} at
+ * {@code <data dir>/volume}. Every session's writable directories (its own /workspace and the
+ * upper layer of its image) and every persistent workspace are a subvolume of their own, whose
+ * qgroup limit is the quota: a write past it fails with EDQUOT ("Disk quota exceeded"), in the
+ * sandbox and through the file routes alike. The volume's size bounds all of them together, so
+ * sessions cannot fill the host's disk either.
+ *
+ * <p>Why btrfs: ext4 and XFS project quotas would do the same, but need the kernel's quota
+ * support ({@code CONFIG_QUOTA}), which kernels built for VMs (Firecracker's among them) often
+ * leave out; btrfs keeps its qgroups itself. A subvolume costs two short {@code btrfs} runs
+ * (~5 ms), so a few are made ahead in the background and a create only renames one into place.
+ * Sandboxes are denied the ioctls that create subvolumes ({@link SeccompFilter}): a nested
+ * subvolume would have a qgroup of its own, outside the limit.
+ */
+public final class DiskVolume implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DiskVolume.class);
+    /** Subvolumes kept ready; more than a burst of creates takes between two refills. */
+    private static final int SPARES = 8;
+    /** The smallest volume worth making: btrfs itself takes ~100 MiB of a small one. */
+    public static final long MIN_SIZE = 256L << 20;
+
+    private final Path mountPoint;
+    private final long quotaBytes;
+    private final LinkedBlockingQueue<Path> spares = new LinkedBlockingQueue<>();
+    private final AtomicLong names = new AtomicLong();
+    private final Thread refiller;
+    private volatile boolean closed;
+
+    private DiskVolume(Path mountPoint, long quotaBytes) {
+        this.mountPoint = mountPoint;
+        this.quotaBytes = quotaBytes;
+        this.refiller = Thread.ofPlatform().daemon().name("sk-volume").unstarted(this::refill);
+    }
+
+    /**
+     * Mounts the data directory's volume, making it first if there is none. {@code sizeBytes} is
+     * the size of a new volume, 0 for half the free space of the data directory's file system;
+     * a larger size than an existing volume's grows it. What an earlier run left in it (the
+     * sessions' directories and the spares; their sandboxes are gone) is removed.
+     *
+     * @throws IOException if the volume cannot be made or mounted (the message says why)
+     */
+    public static DiskVolume open(Path dataDir, long quotaBytes, long sizeBytes) throws IOException {
+        Path image = dataDir.resolve("volume.img");
+        Path mountPoint = dataDir.resolve("volume");
+        Files.createDirectories(mountPoint);
+        if (!MountTable.isMountPoint(mountPoint)) {
+            if (!Files.exists(image)) make(image, sizeBytes > 0 ? sizeBytes : Files.getFileStore(dataDir).getUsableSpace() / 2);
+            HostCommand.run("mount", "-t", "btrfs", "-o", "loop,nosuid,nodev,noatime,discard=async", image.toString(), mountPoint.toString());
+        }
+        if (sizeBytes > Files.size(image)) {
+            try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
+                f.setLength(sizeBytes);
+            }
+            HostCommand.run("losetup", "--set-capacity", loopDevice(mountPoint));
+            HostCommand.run("btrfs", "filesystem", "resize", "max", mountPoint.toString());
+            log.info("disk volume grown to {} MiB", sizeBytes >> 20);
+        }
+        HostCommand.run("btrfs", "quota", "enable", mountPoint.toString());
+        DiskVolume v = new DiskVolume(mountPoint, quotaBytes);
+        Files.setPosixFilePermissions(mountPoint, PosixFilePermissions.fromString("rwx--x--x"));
+        for (String leftovers : List.of("spare", "sessions")) {
+            Path dir = mountPoint.resolve(leftovers);
+            v.createDirectories(dir);
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+                for (Path p : ds) v.release(p);
+            }
+        }
+        v.refiller.start();
+        return v;
+    }
+
+    private static void make(Path image, long bytes) throws IOException {
+        if (bytes < MIN_SIZE) {
+            throw new IOException("not enough free disk for the sessions' volume: " + (bytes >> 20) + " MiB, at least "
+                    + (MIN_SIZE >> 20) + " MiB is needed; free some space or set disk_volume_size");
+        }
+        Path tmp = image.resolveSibling(image.getFileName() + ".new");
+        Files.deleteIfExists(tmp);
+        try (RandomAccessFile f = new RandomAccessFile(tmp.toFile(), "rw")) {
+            f.setLength(bytes);
+        }
+        HostCommand.run("mkfs.btrfs", "-q", "-f", tmp.toString());
+        Files.move(tmp, image, StandardCopyOption.ATOMIC_MOVE);
+        log.info("made the disk volume {} ({} MiB)", image, bytes >> 20);
+    }
+
+    private static String loopDevice(Path mountPoint) throws IOException {
+        String source = HostCommand.run("findmnt", "-n", "-o", "SOURCE", "--mountpoint", mountPoint.toString());
+        if (!source.startsWith("/dev/loop")) throw new IOException(mountPoint + " is not loop-mounted: " + source);
+        return source;
+    }
+
+    /** The directory the volume is mounted at. */
+    public Path root() {
+        return mountPoint;
+    }
+
+    /** The limit of each subvolume in bytes. */
+    public long quotaBytes() {
+        return quotaBytes;
+    }
+
+    /**
+     * A new, empty subvolume with the quota at {@code relative} below the volume (for example
+     * {@code sessions/<id>}), its missing parents made as root-owned plain directories. The
+     * subvolume's root directory is root's with mode 0711, like the data directory's own.
+     */
+    public Path claim(String relative) throws IOException {
+        Path target = mountPoint.resolve(relative).normalize();
+        if (!target.startsWith(mountPoint) || target.equals(mountPoint)) throw new IllegalArgumentException(relative);
+        createDirectories(target.getParent());
+        Path spare = spares.poll();
+        if (spare == null) spare = makeSpare();
+        Files.move(spare, target, StandardCopyOption.ATOMIC_MOVE);
+        synchronized (spares) {
+            spares.notifyAll();
+        }
+        return target;
+    }
+
+    /**
+     * Removes a subvolume {@link #claim}ed earlier, whatever it holds: the kernel frees its
+     * blocks in the background, so this takes milliseconds even for a full one. Nothing to do if
+     * it is gone already.
+     */
+    public void release(Path subvolume) throws IOException {
+        if (!Files.exists(subvolume, LinkOption.NOFOLLOW_LINKS)) return;
+        if (!subvolume.normalize().startsWith(mountPoint)) throw new IllegalArgumentException(subvolume + " is not in the volume");
+        try {
+            HostCommand.run("btrfs", "subvolume", "delete", subvolume.toString());
+        } catch (IOException e) {
+            // Not a subvolume (a plain directory of an interrupted claim): remove it file by file.
+            FileTrees.deleteTree(subvolume);
+        }
+    }
+
+    private void createDirectories(Path dir) throws IOException {
+        if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) return;
+        createDirectories(dir.getParent());
+        Files.createDirectory(dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+    }
+
+    private Path makeSpare() throws IOException {
+        Path p = mountPoint.resolve("spare").resolve(Long.toString(names.incrementAndGet()));
+        HostCommand.run("btrfs", "subvolume", "create", p.toString());
+        try {
+            if (quotaBytes > 0) HostCommand.run("btrfs", "qgroup", "limit", Long.toString(quotaBytes), p.toString());
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx--x--x"));
+        } catch (IOException e) {
+            release(p);
+            throw e;
+        }
+        return p;
+    }
+
+    /** Keeps {@link #SPARES} subvolumes ready; a failure is logged and retried a little later. */
+    private void refill() {
+        while (!closed) {
+            try {
+                synchronized (spares) {
+                    while (!closed && spares.size() >= SPARES) spares.wait();
+                }
+                if (!closed) spares.add(makeSpare());
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException e) {
+                log.warn("could not make a spare subvolume: {}", e.getMessage());
+                try {
+                    Thread.sleep(1_000);
+                } catch (InterruptedException stop) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /**
+     * Stops making spares. The volume stays mounted until the daemon unmounts everything below
+     * its data directory.
+     */
+    @Override
+    public void close() {
+        closed = true;
+        refiller.interrupt();
+        try {
+            refiller.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
