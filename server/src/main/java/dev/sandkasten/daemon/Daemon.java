@@ -97,8 +97,9 @@ public final class Daemon implements AutoCloseable {
             List<String> missing = ImageCatalog.missingPrograms(image);
             if (!missing.isEmpty()) log.warn("image {} lacks {} on this host", image.name(), missing);
         }
-        // File systems an earlier run left mounted (it was killed): unmount, then start clean.
-        QuotaDisk.unmountAllBelow(config.dataDir());
+        // File systems an earlier run left mounted (it was killed): unmount, then start clean;
+        // its disk volume is used as it is.
+        QuotaDisk.unmountAllBelow(config.dataDir(), DiskVolume.mountPoint(config.dataDir()));
         DiskVolume volume = openVolume(config.dataDir(), config.diskQuota(), root);
         SandboxLauncher launcher = new SandboxLauncher(settings, cgroups, programs.bwrap(), programs.setpriv(),
                 programs.prlimit(), programs.slirp4netns(), volume);

@@ -8,7 +8,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -53,14 +52,15 @@ public final class DiskVolume implements AutoCloseable {
     /**
      * Mounts the data directory's volume, making it first if there is none. {@code sizeBytes} is
      * the size of a new volume, 0 for half the free space of the data directory's file system;
-     * a larger size than an existing volume's grows it. What an earlier run left in it (the
-     * sessions' directories and the spares; their sandboxes are gone) is removed.
+     * a larger size than an existing volume's grows it. A volume still mounted (by a run that was
+     * killed) is used as it is. What an earlier run left in it is removed: its sessions'
+     * subvolumes (their sandboxes are gone), and its spares unless made with the same quota.
      *
      * @throws IOException if the volume cannot be made or mounted (the message says why)
      */
     public static DiskVolume open(Path dataDir, long quotaBytes, long sizeBytes) throws IOException {
         Path image = dataDir.resolve("volume.img");
-        Path mountPoint = dataDir.resolve("volume");
+        Path mountPoint = mountPoint(dataDir);
         Files.createDirectories(mountPoint);
         if (!MountTable.isMountPoint(mountPoint)) {
             if (!Files.exists(image)) make(image, sizeBytes > 0 ? sizeBytes : Files.getFileStore(dataDir).getUsableSpace() / 2);
@@ -77,15 +77,30 @@ public final class DiskVolume implements AutoCloseable {
         HostCommand.run("btrfs", "quota", "enable", mountPoint.toString());
         DiskVolume v = new DiskVolume(mountPoint, quotaBytes);
         Files.setPosixFilePermissions(mountPoint, PosixFilePermissions.fromString("rwx--x--x"));
-        for (String leftovers : List.of("spare", "sessions")) {
-            Path dir = mountPoint.resolve(leftovers);
-            v.createDirectories(dir);
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-                for (Path p : ds) v.release(p);
+        v.createDirectories(mountPoint.resolve("spare"));
+        v.createDirectories(mountPoint.resolve("sessions"));
+        // Spares of the same quota are kept (their names start with it), the rest removed.
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(mountPoint.resolve("spare"))) {
+            for (Path p : ds) {
+                String[] name = p.getFileName().toString().split("-", 2);
+                if (name.length == 2 && name[0].equals(Long.toString(quotaBytes)) && name[1].matches("\\d{1,18}")) {
+                    v.spares.add(p);
+                    v.names.accumulateAndGet(Long.parseLong(name[1]), Math::max);
+                } else {
+                    v.releaseQuietly(p);
+                }
             }
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(mountPoint.resolve("sessions"))) {
+            for (Path p : ds) v.releaseQuietly(p);
         }
         v.refiller.start();
         return v;
+    }
+
+    /** Where the volume of a data directory is mounted. */
+    public static Path mountPoint(Path dataDir) {
+        return dataDir.resolve("volume");
     }
 
     private static void make(Path image, long bytes) throws IOException {
@@ -153,6 +168,14 @@ public final class DiskVolume implements AutoCloseable {
         }
     }
 
+    private void releaseQuietly(Path subvolume) {
+        try {
+            release(subvolume);
+        } catch (IOException e) {
+            log.warn("could not remove {} (left by an earlier run): {}", subvolume, e.getMessage());
+        }
+    }
+
     private void createDirectories(Path dir) throws IOException {
         if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) return;
         createDirectories(dir.getParent());
@@ -161,7 +184,7 @@ public final class DiskVolume implements AutoCloseable {
     }
 
     private Path makeSpare() throws IOException {
-        Path p = mountPoint.resolve("spare").resolve(Long.toString(names.incrementAndGet()));
+        Path p = mountPoint.resolve("spare").resolve(quotaBytes + "-" + names.incrementAndGet());
         HostCommand.run("btrfs", "subvolume", "create", p.toString());
         try {
             if (quotaBytes > 0) HostCommand.run("btrfs", "qgroup", "limit", Long.toString(quotaBytes), p.toString());

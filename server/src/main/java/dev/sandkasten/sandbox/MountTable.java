@@ -55,7 +55,14 @@ public final class MountTable {
 
     /** Lazily unmounts everything at or below {@code dir}; fails if something stays mounted. */
     public static void unmountBelow(Path dir) throws IOException {
-        List<Path> mounts = below(dir);
+        unmountBelow(dir, null);
+    }
+
+    /** The same, but a mount exactly at {@code keep} (if not null) stays, while what is mounted below it goes. */
+    public static void unmountBelow(Path dir, Path keep) throws IOException {
+        Path kept = keep == null ? null : keep.toAbsolutePath().normalize();
+        List<Path> mounts = new ArrayList<>(below(dir));
+        mounts.remove(kept);
         IOException first = null;
         for (Path mp : mounts) {
             try {
@@ -64,7 +71,8 @@ public final class MountTable {
                 if (first == null) first = e;
             }
         }
-        List<Path> left = mounts.isEmpty() ? mounts : below(dir);
+        List<Path> left = new ArrayList<>(mounts.isEmpty() ? mounts : below(dir));
+        left.remove(kept);
         if (!left.isEmpty()) {
             IOException e = new IOException("could not unmount " + left + "; unmount them by hand");
             if (first != null) e.addSuppressed(first);

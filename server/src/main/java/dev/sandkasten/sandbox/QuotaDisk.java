@@ -33,10 +33,18 @@ public final class QuotaDisk {
         }
     }
 
-    /** Unmounts every mount at or below {@code dir} (those left by an earlier run); failures are logged. */
+    /** Unmounts every mount at or below {@code dir}; failures are logged. */
     public static void unmountAllBelow(Path dir) {
+        unmountAllBelow(dir, null);
+    }
+
+    /**
+     * The same, but a mount exactly at {@code keep} stays: at start, the disk volume a killed run
+     * left mounted is used as it is rather than unmounted while its dying sandboxes still hold it.
+     */
+    public static void unmountAllBelow(Path dir, Path keep) {
         try {
-            MountTable.unmountBelow(dir);
+            MountTable.unmountBelow(dir, keep);
         } catch (IOException e) {
             log.warn("{}", e.getMessage());
         }

@@ -49,7 +49,7 @@ class RestartIT {
             try (SandboxClient c = SandboxClient.builder().baseUrl("http://127.0.0.1:" + port).apiKey(KEY).build()) {
                 Session s = c.createSession();
                 sessionId = s.id();
-                assertThat(Sdk.run(s, "sleep 300 & echo started")).isEqualTo("started\n");
+                assertThat(Sdk.run(s, "echo x > f; sleep 300 & echo started")).isEqualTo("started\n");
             }
             // Handles, not pids: a handle remembers its process's start time, so a pid reused
             // meanwhile (pid_max is small on some hosts) is not mistaken for a survivor.
@@ -67,6 +67,10 @@ class RestartIT {
             // The killed run's session directory and control directory (on a tmpfs, the same place
             // for the same data directory) are cleared; what is there now is the new run's warm pool.
             assertThat(data.resolve("sessions").resolve(sessionId)).doesNotExist();
+            // Its disk volume, still mounted, is used as it is; the session's subvolume is gone.
+            assertThat(data.resolve("volume/sessions").resolve(sessionId)).doesNotExist();
+            String volume = " " + data.resolve("volume").toAbsolutePath() + " ";
+            assertThat(Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().filter(l -> l.contains(volume))).hasSize(1);
             assertThat(second.controlRoot().resolve(sessionId)).doesNotExist();
             // bubblewrap's --die-with-parent and the cgroup clean-up leave nothing of the old sandbox.
             await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
