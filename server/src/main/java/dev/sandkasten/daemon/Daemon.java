@@ -73,7 +73,7 @@ public final class Daemon implements AutoCloseable {
                     + "set SANDKASTEN_API_KEY or api_key in the config file, or listen on 127.0.0.1");
         }
         Prerequisites.Programs programs = Prerequisites.ensure(root, config.networkModes().contains(NetworkMode.EGRESS),
-                root && config.diskQuota().enabled());
+                config.diskQuota().enabled());
 
         Path controlRoot = ControlRoot.prepare(config.runtimeDir(), config.dataDir(), cgroupName(config.dataDir()));
         log.info("control files: {}", controlRoot);

@@ -30,23 +30,30 @@ final class Prerequisites {
         if (egress && find("slirp4netns").isEmpty()) missing.add("slirp4netns");
         if (egress && find("ip").isEmpty()) missing.add("iproute2");
         if (egress && find("nsenter").isEmpty() && !missing.contains("util-linux")) missing.add("util-linux");
-        if (diskQuota && (find("btrfs").isEmpty() || find("mkfs.btrfs").isEmpty())) missing.add("btrfs-progs");
         if (!pythonReady()) missing.addAll(List.of("python3", "python3-pip", "python3-venv"));
         if (!missing.isEmpty()) {
             String cmd = "apt-get install -y --no-install-recommends " + String.join(" ", missing);
-            if (root && find("apt-get").isPresent()) {
-                log.info("installing missing prerequisites: {}", String.join(" ", missing));
-                if (run(List.of("sh", "-c", "DEBIAN_FRONTEND=noninteractive " + cmd
-                        + " || (apt-get update && DEBIAN_FRONTEND=noninteractive " + cmd + ")")) != 0) {
-                    throw new IllegalStateException("could not install prerequisites; run as root: " + cmd);
-                }
-            } else {
+            if (!root || find("apt-get").isEmpty()) {
                 throw new IllegalStateException("missing prerequisites (" + String.join(", ", missing)
                         + "); install them with: sudo " + cmd);
             }
+            if (!install(missing)) throw new IllegalStateException("could not install prerequisites; run as root: " + cmd);
+        }
+        // The disk quota's volume is optional: without btrfs-progs the daemon decides (DiskVolume).
+        if (diskQuota && (find("btrfs").isEmpty() || find("mkfs.btrfs").isEmpty()) && root && find("apt-get").isPresent()
+                && !install(List.of("btrfs-progs"))) {
+            log.warn("could not install btrfs-progs, which the disk quota needs");
         }
         return new Programs(find("bwrap").orElseThrow(), find("setpriv").orElseThrow(), find("prlimit").orElseThrow(),
                 egress ? find("slirp4netns").orElseThrow() : null);
+    }
+
+    /** Installs Debian packages with apt-get (updating its lists if the first try fails). */
+    private static boolean install(List<String> packages) {
+        String cmd = "apt-get install -y --no-install-recommends " + String.join(" ", packages);
+        log.info("installing missing prerequisites: {}", String.join(" ", packages));
+        return run(List.of("sh", "-c", "DEBIAN_FRONTEND=noninteractive " + cmd
+                + " || (apt-get update && DEBIAN_FRONTEND=noninteractive " + cmd + ")")) == 0;
     }
 
     private static boolean pythonReady() {
