@@ -3,11 +3,14 @@ package dev.sandkasten.sandbox;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -25,14 +28,15 @@ import org.slf4j.LoggerFactory;
  * <p>Why btrfs: ext4 and XFS project quotas would do the same, but need the kernel's quota
  * support ({@code CONFIG_QUOTA}), which kernels built for VMs (Firecracker's among them) often
  * leave out; btrfs keeps its qgroups itself. A subvolume costs two short {@code btrfs} runs
- * (~5 ms), so a few are made ahead in the background and a create only renames one into place.
+ * (~5 ms), so they are made ahead in the background, in batches, and a create only renames one
+ * into place.
  * Sandboxes are denied the ioctls that create subvolumes ({@link SeccompFilter}): a nested
  * subvolume would have a qgroup of its own, outside the limit.
  */
 public final class DiskVolume implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DiskVolume.class);
-    /** Subvolumes kept ready; more than a burst of creates takes between two refills. */
-    private static final int SPARES = 8;
+    /** Subvolumes kept ready (refilled when half are taken); more than a burst of creates takes between two refills. */
+    private static final int SPARES = 16;
     /** The smallest volume worth making: btrfs itself takes ~100 MiB of a small one. */
     public static final long MIN_SIZE = 256L << 20;
 
@@ -129,11 +133,6 @@ public final class DiskVolume implements AutoCloseable {
         return mountPoint;
     }
 
-    /** The limit of each subvolume in bytes. */
-    public long quotaBytes() {
-        return quotaBytes;
-    }
-
     /**
      * A new, empty subvolume with the quota at {@code relative} below the volume (for example
      * {@code sessions/<id>}), its missing parents made as root-owned plain directories. The
@@ -144,7 +143,7 @@ public final class DiskVolume implements AutoCloseable {
         if (!target.startsWith(mountPoint) || target.equals(mountPoint)) throw new IllegalArgumentException(relative);
         createDirectories(target.getParent());
         Path spare = spares.poll();
-        if (spare == null) spare = makeSpare();
+        if (spare == null) spare = makeSpares(1).get(0);
         Files.move(spare, target, StandardCopyOption.ATOMIC_MOVE);
         synchronized (spares) {
             spares.notifyAll();
@@ -153,19 +152,14 @@ public final class DiskVolume implements AutoCloseable {
     }
 
     /**
-     * Removes a subvolume {@link #claim}ed earlier, whatever it holds: the kernel frees its
-     * blocks in the background, so this takes milliseconds even for a full one. Nothing to do if
-     * it is gone already.
+     * Removes a subvolume {@link #claim}ed earlier and what it holds, file by file and then the
+     * subvolume itself with rmdir: no program to run, which for the few files a session usually
+     * leaves is far cheaper than {@code btrfs subvolume delete}. Nothing to do if it is gone.
      */
     public void release(Path subvolume) throws IOException {
-        if (!Files.exists(subvolume, LinkOption.NOFOLLOW_LINKS)) return;
-        if (!subvolume.normalize().startsWith(mountPoint)) throw new IllegalArgumentException(subvolume + " is not in the volume");
-        try {
-            HostCommand.run("btrfs", "subvolume", "delete", subvolume.toString());
-        } catch (IOException e) {
-            // Not a subvolume (a plain directory of an interrupted claim): remove it file by file.
-            FileTrees.deleteTree(subvolume);
-        }
+        Path p = subvolume.normalize();
+        if (!p.startsWith(mountPoint) || p.equals(mountPoint)) throw new IllegalArgumentException(subvolume + " is not in the volume");
+        FileTrees.deleteTree(p);
     }
 
     private void releaseQuietly(Path subvolume) {
@@ -179,35 +173,50 @@ public final class DiskVolume implements AutoCloseable {
     private void createDirectories(Path dir) throws IOException {
         if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) return;
         createDirectories(dir.getParent());
-        Files.createDirectory(dir);
+        try {
+            Files.createDirectory(dir);
+        } catch (FileAlreadyExistsException e) {
+            return; // made by a concurrent claim
+        }
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
     }
 
-    private Path makeSpare() throws IOException {
-        Path p = mountPoint.resolve("spare").resolve(quotaBytes + "-" + names.incrementAndGet());
-        HostCommand.run("btrfs", "subvolume", "create", p.toString());
+    /**
+     * Makes {@code n} subvolumes with the quota in {@code spare/}, in one run of a shell (each
+     * run of a program from the JVM costs more than the two btrfs runs per subvolume themselves).
+     */
+    private List<Path> makeSpares(int n) throws IOException {
+        List<Path> made = new ArrayList<>();
+        for (int i = 0; i < n; i++) made.add(mountPoint.resolve("spare").resolve(quotaBytes + "-" + names.incrementAndGet()));
+        List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", """
+                q=$1; shift
+                for p; do
+                  btrfs subvolume create "$p" >/dev/null && btrfs qgroup limit "$q" "$p" && chmod 0711 "$p" || exit 1
+                done""", "sk-spares", Long.toString(quotaBytes)));
+        for (Path p : made) cmd.add(p.toString());
         try {
-            if (quotaBytes > 0) HostCommand.run("btrfs", "qgroup", "limit", Long.toString(quotaBytes), p.toString());
-            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx--x--x"));
+            HostCommand.run(cmd);
         } catch (IOException e) {
-            release(p);
+            for (Path p : made) releaseQuietly(p);
             throw e;
         }
-        return p;
+        return made;
     }
 
     /** Keeps {@link #SPARES} subvolumes ready; a failure is logged and retried a little later. */
     private void refill() {
         while (!closed) {
             try {
+                int missing;
                 synchronized (spares) {
-                    while (!closed && spares.size() >= SPARES) spares.wait();
+                    while (!closed && spares.size() >= SPARES / 2) spares.wait();
+                    missing = SPARES - spares.size();
                 }
-                if (!closed) spares.add(makeSpare());
+                if (!closed) spares.addAll(makeSpares(missing));
             } catch (InterruptedException e) {
                 return;
             } catch (IOException e) {
-                log.warn("could not make a spare subvolume: {}", e.getMessage());
+                log.warn("could not make spare subvolumes: {}", e.getMessage());
                 try {
                     Thread.sleep(1_000);
                 } catch (InterruptedException stop) {
