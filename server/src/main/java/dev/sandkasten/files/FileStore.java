@@ -42,7 +42,7 @@ public final class FileStore {
     public record Download(long size, InputStream content, Process process) implements AutoCloseable {
         @Override
         public void close() {
-            process.destroyForcibly();
+            kill(process);
             try {
                 content.close();
             } catch (IOException ignored) {
@@ -62,36 +62,45 @@ public final class FileStore {
         String temp = ".sk-upload-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
         String innerTemp = innerPath.substring(0, innerPath.lastIndexOf('/') + 1) + temp;
         Process p = start(workspace, "write", innerPath, temp);
+        OutputStream out = p.getOutputStream();
+        if (!ready(p)) {
+            // It refused the path (or could not start) before reading anything; its status says why.
+            closeQuietly(out);
+            finish(p, innerPath);
+            throw new FileException(FileException.Reason.FAILED, "could not write " + innerPath);
+        }
         long total = 0;
-        boolean tooLarge = false;
-        try (OutputStream out = p.getOutputStream()) {
+        // Until the whole input is in, the helper must not see its input end: on end of input it
+        // renames the file into place. So a write given up is killed first, and its stdin closed after.
+        boolean handedOver = false;
+        try {
             byte[] buf = new byte[64 * 1024];
             int n;
             while ((n = readInput(in, buf)) > 0) {
                 if (total + n > maxBytes) {
-                    tooLarge = true;
-                    break;
+                    throw new FileException(FileException.Reason.TOO_LARGE, "file is larger than the limit of " + maxBytes + " bytes");
                 }
                 out.write(buf, 0, n);
                 total += n;
             }
+            handedOver = true;
+            out.close();
         } catch (InputException e) {
-            p.destroyForcibly();
-            waitQuietly(p);
-            deleteQuietly(workspace, innerTemp);
             throw new FileException(FileException.Reason.INVALID, "could not read the upload: " + e.getCause().getMessage());
         } catch (IOException e) {
             // The helper closed its input: it refused the path or failed to write, and is exiting;
             // its status says why.
+            handedOver = true;
+            closeQuietly(out);
             finish(p, innerPath);
             throw new FileException(FileException.Reason.FAILED, "could not write " + innerPath);
-        }
-        if (tooLarge) {
-            p.destroyForcibly();
-            waitQuietly(p);
-            deleteQuietly(workspace, innerTemp);
-            throw new FileException(FileException.Reason.TOO_LARGE,
-                    "file is larger than the limit of " + maxBytes + " bytes");
+        } finally {
+            if (!handedOver) {
+                kill(p);
+                waitQuietly(p);
+                closeQuietly(out);
+                deleteQuietly(workspace, innerTemp);
+            }
         }
         finish(p, innerPath);
         return total;
@@ -134,7 +143,7 @@ public final class FileStore {
     private Download download(Path workspace, String innerPath, long limit) {
         Process p = start(workspace, "read", innerPath, limit < 0 ? "" : Long.toString(limit));
         closeQuietly(p.getOutputStream());
-        ScheduledFuture<?> kill = watchdog.schedule(p::destroyForcibly, HELPER_SECONDS, TimeUnit.SECONDS);
+        ScheduledFuture<?> kill = watchdog.schedule(() -> kill(p), HELPER_SECONDS, TimeUnit.SECONDS);
         InputStream in = p.getInputStream();
         try {
             String header = readLine(in);
@@ -145,7 +154,7 @@ public final class FileStore {
             }
             return new Download(Long.parseLong(header.strip()), in, p);
         } catch (IOException | NumberFormatException e) {
-            p.destroyForcibly();
+            kill(p);
             throw new FileException(FileException.Reason.FAILED, "could not read " + innerPath);
         }
     }
@@ -208,7 +217,7 @@ public final class FileStore {
     private byte[] run(Path workspace, String op, String innerPath) {
         Process p = start(workspace, op, innerPath, "");
         closeQuietly(p.getOutputStream());
-        ScheduledFuture<?> kill = watchdog.schedule(p::destroyForcibly, HELPER_SECONDS, TimeUnit.SECONDS);
+        ScheduledFuture<?> kill = watchdog.schedule(() -> kill(p), HELPER_SECONDS, TimeUnit.SECONDS);
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             byte[] buf = new byte[8192];
@@ -216,7 +225,7 @@ public final class FileStore {
             InputStream in = p.getInputStream();
             while ((n = readInput(in, buf)) > 0) {
                 if (out.size() + n > 64L << 20) {
-                    p.destroyForcibly();
+                    kill(p);
                     throw new FileException(FileException.Reason.TOO_LARGE, "the listing of " + innerPath + " is too large");
                 }
                 out.write(buf, 0, n);
@@ -224,7 +233,7 @@ public final class FileStore {
             finish(p, innerPath);
             return out.toByteArray();
         } catch (IOException e) {
-            p.destroyForcibly();
+            kill(p);
             throw new FileException(FileException.Reason.FAILED, op + " failed on " + innerPath);
         } finally {
             kill.cancel(false);
@@ -265,16 +274,36 @@ public final class FileStore {
         }
     }
 
+    /** Waits for a write helper's "ready" line: false if it ended without one. */
+    private static boolean ready(Process p) {
+        try {
+            InputStream in = p.getInputStream();
+            byte[] line = in.readNBytes(6);
+            return new String(line, StandardCharsets.US_ASCII).equals("ready\n");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Kills a helper and what runs in its sandbox: killing bubblewrap alone leaves its child, the
+     * sandbox's pid 1, running (and a write's shell would then see its input end and commit).
+     */
+    private static void kill(Process p) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+    }
+
     private static int waitQuietly(Process p) {
         try {
             if (!p.waitFor(HELPER_SECONDS, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
+                kill(p);
                 return p.waitFor();
             }
             return p.exitValue();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            p.destroyForcibly();
+            kill(p);
             return -1;
         }
     }

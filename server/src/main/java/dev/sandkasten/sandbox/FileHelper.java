@@ -21,9 +21,10 @@ public final class FileHelper {
     public static final int WRONG_KIND = 4;
 
     // $1 = operation, $2 = path inside /workspace, $3 = operation argument. A write goes to a
-    // temporary file beside the target ($3 names it), renamed over the target once complete, so
-    // an upload that fails (a full workspace, a client gone) leaves the old file as it was; a
-    // symlink is written through, as before. kind: d directory,
+    // temporary file beside the target ($3 names it), renamed over the target once its input
+    // ends, so an upload that fails (a full workspace, a client gone) leaves the old file as it
+    // was; the daemon kills a write it gives up before ending its input, once the helper has said
+    // "ready" (then its processes exist to be killed). A symlink is written through, as before. kind: d directory,
     // f regular file, o other existing, x dangling symlink (its target is missing, or outside the
     // helper's view, which is the same thing), - missing. Type checks come
     // first so a FIFO or a directory never blocks or confuses cat; a session swapping them in
@@ -40,6 +41,7 @@ public final class FileHelper {
               if [ -e "$d" ] && [ ! -d "$d" ]; then exit 4; fi
               mkdir -p -- "$d" || exit 1
               t="$d/$3"
+              echo ready
               if cat > "$t"; then
                 if [ -f "$p" ]; then chmod --reference="$p" -- "$t"; fi
                 exec mv -f -- "$t" "$p"

@@ -13,6 +13,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -153,6 +155,18 @@ class AbuseIT {
         assertThat(tmp.stderr()).contains("No space left on device");
         ExecResult files = attack("python3 -c \"fs = [open('/dev/null') for _ in range(100000)]\"", 20_000);
         assertThat(files.stderr()).contains("Too many open files");
+    }
+
+    @Test
+    void fillingTheDiskStopsAtTheSessionsQuota() throws Exception {
+        String volume = " " + TestDaemon.sharedDataDir().resolve("volume").toAbsolutePath() + " ";
+        assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).as("the disk volume is mounted").contains(volume);
+        // fallocate asks for the space at once, without writing it: 4 x 3 GiB (each file under
+        // file_size_limit) is past the default 10 GiB quota (or, on a small disk, the volume).
+        ExecResult r = attack("n=0; for f in a b c d; do fallocate -l 3G /workspace/$f && n=$((n+1)); done; echo allocated $n;"
+                + " rm -f /workspace/[abcd]; head -c 1000000 /dev/zero > /workspace/after && echo writable; rm /workspace/after", 60_000);
+        assertThat(r.stderr()).containsAnyOf("Disk quota exceeded", "No space left on device");
+        assertThat(r.stdout()).matches("allocated [0-3]\nwritable\n");
     }
 
     @Test

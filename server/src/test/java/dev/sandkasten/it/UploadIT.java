@@ -120,13 +120,22 @@ class UploadIT extends SessionFixture {
                     .header("Authorization", "Bearer " + d.apiKey())
                     .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[5000])).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(put.statusCode()).isEqualTo(413);
+            // A streamed upload (no Content-Length) is cut off at the limit, and the file it would
+            // have replaced stays as it was: nothing partial, no temporary file left.
+            assertThat(c.request("POST", base + "/fs/write", Map.of("path", "p.txt", "text", "old")).status()).isEqualTo(200);
+            var streamed = http.send(HttpRequest.newBuilder(URI.create(TestDaemon.url(d) + base + "/fs/raw?path=p.txt"))
+                    .header("Authorization", "Bearer " + d.apiKey())
+                    .PUT(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(new byte[300_000]))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(streamed.statusCode()).isEqualTo(413);
+            assertThat(c.exec(sid, Map.of("cmd", "cat p.txt")).body().get("stdout").asText()).isEqualTo("old");
             assertThat(c.request("POST", base + "/fs/write", Map.of("path", "ok.txt", "text", "x".repeat(1024))).status()).isEqualTo(200);
             assertThat(c.request("GET", base + "/fs/read?path=ok.txt", null).status()).isEqualTo(200);
             c.request("POST", "/v1/sessions/" + sid + "/exec", Map.of("cmd", "head -c 2000 /dev/zero > r.bin"));
             assertThat(c.request("GET", base + "/fs/read?path=r.bin", null).status()).isEqualTo(413);
             assertThat(c.request("GET", base + "/fs/read?path=r.bin&max_bytes=100", null).body().get("truncated").asBoolean()).isTrue();
             var ls = c.request("GET", base + "/fs/list", null).body().get("entries");
-            assertThat(ls.findValuesAsText("name")).containsExactlyInAnyOrder("ok.txt", "r.bin");
+            assertThat(ls.findValuesAsText("name")).containsExactlyInAnyOrder("ok.txt", "r.bin", "p.txt");
             c.request("DELETE", base, null);
         }
     }
