@@ -178,20 +178,31 @@ public final class Daemon implements AutoCloseable {
 
     /**
      * The volume that gives sessions and workspaces their disk quota, or null without one: when
-     * {@code workspace_quota} is 0, or when this host cannot mount it and the quota was left at
-     * its default (then a warning says that sessions can fill the disk; {@code doctor} says why).
+     * {@code workspace_quota} is 0 and there is no volume yet, or when this host cannot mount it
+     * and the quota was left at its default (then a warning says that sessions can fill the disk;
+     * {@code doctor} says why). A volume that exists is always mounted, whatever the setting now,
+     * since workspaces may live in it; if it cannot be, the daemon does not start.
      */
     private static DiskVolume openVolume(Path dataDir, DiskQuota quota, boolean root) {
-        if (!quota.enabled()) {
+        boolean exists = DiskVolume.exists(dataDir);
+        if (!quota.enabled() && !exists) {
             log.warn("workspace_quota is 0: sessions and workspaces can fill the data directory's disk");
             return null;
         }
         try {
             if (!root) throw new IOException("mounting the sessions' volume needs root");
             DiskVolume volume = DiskVolume.open(dataDir, quota.bytes(), quota.volumeBytes());
-            log.info("disk quota: {} MiB per session and per workspace, in {}", quota.bytes() >> 20, volume.root());
+            if (quota.enabled()) {
+                log.info("disk quota: {} MiB per session and per workspace, in {}", quota.bytes() >> 20, volume.root());
+            } else {
+                log.warn("workspace_quota is 0: new sessions and workspaces have no disk quota, and can fill {}", volume.root());
+            }
             return volume;
         } catch (IOException e) {
+            if (exists) {
+                throw new ConfigException("cannot mount the disk volume " + DiskVolume.mountPoint(dataDir)
+                        + ", which holds the sessions' and workspaces' files: " + e.getMessage() + "; run ./sandkasten doctor");
+            }
             if (quota.required()) {
                 throw new ConfigException("cannot give sessions their disk quota (workspace_quota): " + e.getMessage()
                         + "; run ./sandkasten doctor, or set workspace_quota: 0 to run without");

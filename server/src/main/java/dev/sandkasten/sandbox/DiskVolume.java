@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
  * <p>Why btrfs: ext4 and XFS project quotas would do the same, but need the kernel's quota
  * support ({@code CONFIG_QUOTA}), which kernels built for VMs (Firecracker's among them) often
  * leave out; btrfs keeps its qgroups itself. A subvolume costs two short {@code btrfs} runs
- * (~5 ms), so they are made ahead in the background, in batches, and a create only renames one
- * into place.
+ * (~3 ms of CPU), so they are made ahead in the background, in batches, and a create only
+ * renames one into place. With a quota of 0 the subvolumes have no limit.
  * Sandboxes are denied the ioctls that create subvolumes ({@link SeccompFilter}): a nested
  * subvolume would have a qgroup of its own, outside the limit.
  */
@@ -38,7 +38,7 @@ public final class DiskVolume implements AutoCloseable {
     /** Subvolumes kept ready (refilled when half are taken); more than a burst of creates takes between two refills. */
     private static final int SPARES = 16;
     /** The smallest volume worth making: btrfs itself takes ~100 MiB of a small one. */
-    public static final long MIN_SIZE = 256L << 20;
+    private static final long MIN_SIZE = 256L << 20;
 
     private final Path mountPoint;
     private final long quotaBytes;
@@ -65,6 +65,7 @@ public final class DiskVolume implements AutoCloseable {
     public static DiskVolume open(Path dataDir, long quotaBytes, long sizeBytes) throws IOException {
         Path image = dataDir.resolve("volume.img");
         Path mountPoint = mountPoint(dataDir);
+        if (quotaBytes < 0) throw new IllegalArgumentException("quota " + quotaBytes);
         Files.createDirectories(mountPoint);
         if (!MountTable.isMountPoint(mountPoint)) {
             if (!Files.exists(image)) make(image, sizeBytes > 0 ? sizeBytes : Files.getFileStore(dataDir).getUsableSpace() / 2);
@@ -100,6 +101,11 @@ public final class DiskVolume implements AutoCloseable {
         }
         v.refiller.start();
         return v;
+    }
+
+    /** Whether the data directory has a volume (made by an earlier run). */
+    public static boolean exists(Path dataDir) {
+        return Files.exists(dataDir.resolve("volume.img"));
     }
 
     /** Where the volume of a data directory is mounted. */
@@ -192,7 +198,7 @@ public final class DiskVolume implements AutoCloseable {
                 q=$1; shift
                 for p; do
                   btrfs subvolume create "$p" >/dev/null && btrfs qgroup limit "$q" "$p" && chmod 0711 "$p" || exit 1
-                done""", "sk-spares", Long.toString(quotaBytes)));
+                done""", "sk-spares", quotaBytes > 0 ? Long.toString(quotaBytes) : "none"));
         for (Path p : made) cmd.add(p.toString());
         try {
             HostCommand.run(cmd);

@@ -101,6 +101,17 @@ class DiskQuotaIT {
             assertThat(new String(Base64.getDecoder().decode(content), StandardCharsets.UTF_8)).isEqualTo("persisted");
             assertThat(data.resolve("volume/sessions/sb_leftover")).doesNotExist();
         }
+        // With the quota turned off, the volume stays in use for what it holds; new subvolumes have no limit.
+        Map<String, String> off = Map.of("data_dir", data.toString(), "workspace_quota", "0");
+        try (Daemon d = TestDaemon.start(off)) {
+            TestClient c = new TestClient(TestDaemon.url(d), d.apiKey());
+            String content = c.request("GET", "/v1/workspaces/keep/fs/read?path=a", null).body().get("content_base64").asText();
+            assertThat(new String(Base64.getDecoder().decode(content), StandardCharsets.UTF_8)).isEqualTo("persisted");
+            String s = c.createSession();
+            assertThat(stdout(c, s, "fallocate -l 100M f && echo unlimited")).isEqualTo("unlimited\n");
+            assertThat(data.resolve("volume/sessions").resolve(s)).exists();
+        }
+        assertThat(mountsBelow(data)).isEmpty();
     }
 
     private static String stdout(TestClient c, String session, String cmd) {
