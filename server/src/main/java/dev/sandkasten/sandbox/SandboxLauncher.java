@@ -35,7 +35,7 @@ public final class SandboxLauncher {
     private final String setpriv;
     private final String prlimit;
     private final String slirp4netns;
-    /** Where sessions write, with a quota each; null when disk quotas are off. */
+    /** Where sessions write, each in a subvolume with the quota; null without a volume. */
     private final DiskVolume volume;
     private final ExecutorService spawner =
             Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("sk-spawner").factory());
@@ -334,9 +334,10 @@ public final class SandboxLauncher {
      * session's changes, owned by the sandbox uid like the image's files, with the image root's
      * mode, since the overlay's root directory shows the upper directory's), overlayfs's
      * {@code work} directory in {@code writable} (the session's subvolume, or its directory), and
-     * the mount point {@code root} in the session's directory; all go with the session. The sandbox's own {@code /etc/hosts}, {@code hostname} and
-     * {@code resolv.conf} are written into the upper layer, so they hide the image's (which may
-     * be symlinks elsewhere) without any bind mount on a path the image controls.
+     * the mount point {@code root} in the session's directory; all go with the session. The
+     * sandbox's own {@code /etc/hosts}, {@code hostname} and {@code resolv.conf} are written
+     * into the upper layer, so they hide the image's (which may be symlinks elsewhere) without
+     * any bind mount on a path the image controls.
      */
     private Overlay prepareOverlay(SandboxSpec spec, Path sessionDir, Path writable) throws IOException {
         Path lower = spec.image().rootfs().orElseThrow();

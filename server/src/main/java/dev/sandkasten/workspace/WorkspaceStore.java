@@ -120,7 +120,7 @@ public final class WorkspaceStore {
      */
     private Path dir(String id) {
         Path plain = root.resolve(id);
-        if (volume == null || Files.isDirectory(plain, LinkOption.NOFOLLOW_LINKS)) return plain;
+        if (volume == null || Files.isDirectory(plain.resolve("files"), LinkOption.NOFOLLOW_LINKS)) return plain;
         return volume.root().resolve(volumePath).resolve(id);
     }
 

@@ -27,6 +27,22 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theDiskQuotaIsOnByDefaultAndRequiredOnlyWhenConfigured(@TempDir Path dir) throws Exception {
+        DiskQuota d = ConfigLoader.load(Optional.empty(), Map.of(), Map.of()).diskQuota();
+        assertThat(d).isEqualTo(new DiskQuota(10L << 30, 0, false));
+        Path f = dir.resolve("c.yaml");
+        Files.writeString(f, "workspace_quota: 10GiB\n"); // the default's value, but set: required
+        assertThat(ConfigLoader.load(Optional.of(f), Map.of(), Map.of()).diskQuota().required()).isTrue();
+        DiskQuota sized = ConfigLoader.load(Optional.empty(), Map.of("SANDKASTEN_DISK_VOLUME_SIZE", "20GiB"), Map.of()).diskQuota();
+        assertThat(sized).isEqualTo(new DiskQuota(10L << 30, 20L << 30, true));
+        assertThat(ConfigLoader.load(Optional.empty(), Map.of(), Map.of("workspace_quota", "0")).diskQuota().enabled()).isFalse();
+        assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of(), Map.of("disk_volume_size", "100MiB")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("disk_volume_size");
+        assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of(), Map.of("workspace_quota", "lots")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("workspace_quota");
+    }
+
+    @Test
     void fileThenEnvironmentThenFlagsWin(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("c.yaml");
         Files.writeString(f, "listen: 127.0.0.1:9000\nmemory_limit: 512MiB\npids_limit: 100\n");
