@@ -96,7 +96,7 @@ public final class Doctor {
         String limit = (config.diskQuota().bytes() >> 20) + " MiB per session and per workspace";
         if (!readFile(Path.of("/proc/filesystems")).contains("\tbtrfs\n")) {
             return new Finding(missing, "disk quota", "the kernel has no btrfs, which the quota's volume needs",
-                    "use a kernel with CONFIG_BTRFS_FS (every distribution kernel has it), or set workspace_quota: 0 "
+                    "use a kernel with btrfs, CONFIG_BTRFS_FS (Debian's, Ubuntu's and Fedora's have it), or set workspace_quota: 0 "
                             + "knowing that sessions can then fill the disk");
         }
         if (Prerequisites.find("btrfs").isEmpty() || Prerequisites.find("mkfs.btrfs").isEmpty()) {
