@@ -94,7 +94,10 @@ public final class Doctor {
         }
         Status missing = config.diskQuota().required() ? Status.FAIL : Status.WARN;
         String limit = (config.diskQuota().bytes() >> 20) + " MiB per session and per workspace";
-        if (!readFile(Path.of("/proc/filesystems")).contains("\tbtrfs\n")) {
+        // A module kernel (Debian's) lists btrfs only once loaded; mounting loads it.
+        boolean btrfs = readFile(Path.of("/proc/filesystems")).contains("\tbtrfs\n")
+                || Files.isDirectory(Path.of("/lib/modules", System.getProperty("os.version"), "kernel/fs/btrfs"));
+        if (!btrfs) {
             return new Finding(missing, "disk quota", "the kernel has no btrfs, which the quota's volume needs",
                     "use a kernel with btrfs, CONFIG_BTRFS_FS (Debian's, Ubuntu's and Fedora's have it), or set workspace_quota: 0 "
                             + "knowing that sessions can then fill the disk");
