@@ -22,12 +22,14 @@ final class BenchDaemon implements AutoCloseable {
     /** Milliseconds from the JVM launch to the first {@code /healthz} answer. */
     final double startMillis;
     private final Process process;
+    private final Path data;
 
-    private BenchDaemon(int port, Process process, double startMillis) {
+    private BenchDaemon(int port, Process process, double startMillis, Path data) {
         this.port = port;
         this.base = "http://127.0.0.1:" + port;
         this.process = process;
         this.startMillis = startMillis;
+        this.data = data;
     }
 
     static BenchDaemon start(String jar, List<String> javaOpts, Map<String, String> settings) throws Exception {
@@ -53,7 +55,7 @@ final class BenchDaemon implements AutoCloseable {
             process.destroy();
             throw new IllegalStateException(e.getMessage() + "; see " + data.resolve("daemon.log"), e);
         }
-        return new BenchDaemon(port, process, (System.nanoTime() - launched) / 1e6);
+        return new BenchDaemon(port, process, (System.nanoTime() - launched) / 1e6, data);
     }
 
     private static void awaitHealthy(int port, Process process) throws Exception {
@@ -104,5 +106,11 @@ final class BenchDaemon implements AutoCloseable {
     public void close() throws InterruptedException {
         process.destroy();
         process.waitFor();
+        // The disk volume's image is the only large file (the daemon's log stays for a look).
+        try {
+            Files.deleteIfExists(data.resolve("volume.img"));
+        } catch (IOException e) {
+            System.err.println("could not delete " + data.resolve("volume.img") + ": " + e);
+        }
     }
 }
