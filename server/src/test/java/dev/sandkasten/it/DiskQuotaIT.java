@@ -101,8 +101,9 @@ class DiskQuotaIT {
             assertThat(new String(Base64.getDecoder().decode(content), StandardCharsets.UTF_8)).isEqualTo("persisted");
             assertThat(data.resolve("volume/sessions/sb_leftover")).doesNotExist();
         }
-        // With the quota turned off, the volume stays in use for what it holds; new subvolumes have no limit.
-        Map<String, String> off = Map.of("data_dir", data.toString(), "workspace_quota", "0");
+        // With the quota turned off, the volume stays in use for what it holds; new subvolumes have
+        // no limit. A larger volume size grows it.
+        Map<String, String> off = Map.of("data_dir", data.toString(), "workspace_quota", "0", "disk_volume_size", "768MiB");
         try (Daemon d = TestDaemon.start(off)) {
             TestClient c = new TestClient(TestDaemon.url(d), d.apiKey());
             String content = c.request("GET", "/v1/workspaces/keep/fs/read?path=a", null).body().get("content_base64").asText();
@@ -110,6 +111,8 @@ class DiskQuotaIT {
             String s = c.createSession();
             assertThat(stdout(c, s, "fallocate -l 100M f && echo unlimited")).isEqualTo("unlimited\n");
             assertThat(data.resolve("volume/sessions").resolve(s)).exists();
+            assertThat(Files.size(data.resolve("volume.img"))).isEqualTo(768L << 20);
+            assertThat(stdout(c, s, "df -k --output=size /workspace | tail -1").trim()).isEqualTo(Long.toString(768 * 1024));
         }
         assertThat(mountsBelow(data)).isEmpty();
     }
