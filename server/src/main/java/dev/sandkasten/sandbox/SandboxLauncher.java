@@ -310,7 +310,12 @@ public final class SandboxLauncher {
 
     /** The host directory of the /workspace a session has of its own (one started without a persistent workspace). */
     public Path ownWorkspace(String name) {
-        return (volume != null ? volume.root().resolve("sessions") : settings.sessionsDir()).resolve(name).resolve("workspace");
+        return (volume != null ? subvolume(name) : settings.sessionsDir().resolve(name)).resolve("workspace");
+    }
+
+    /** A session's subvolume in the volume, where what its sandbox writes goes. */
+    private Path subvolume(String name) {
+        return volume.root().resolve("sessions").resolve(name);
     }
 
     /**
@@ -319,7 +324,7 @@ public final class SandboxLauncher {
      */
     public void removeSessionFiles(String name) {
         try {
-            if (volume != null) volume.release(volume.root().resolve("sessions").resolve(name));
+            if (volume != null) volume.release(subvolume(name));
             FileTrees.deleteTree(settings.sessionsDir().resolve(name));
         } catch (IOException e) {
             log.warn("could not remove the files of session {}: {}", name, e.toString());

@@ -94,7 +94,7 @@ public final class WorkspaceStore {
         try {
             if (!Files.isDirectory(files, LinkOption.NOFOLLOW_LINKS)) {
                 if (volume != null) {
-                    volume.release(volume.root().resolve(volumePath).resolve(id)); // one a crash left without files
+                    volume.release(inVolume(id)); // one a crash left without files
                     dir = volume.claim(volumePath + "/" + id);
                     files = dir.resolve("files");
                 } else {
@@ -121,6 +121,10 @@ public final class WorkspaceStore {
     private Path dir(String id) {
         Path plain = root.resolve(id);
         if (volume == null || Files.isDirectory(plain.resolve("files"), LinkOption.NOFOLLOW_LINKS)) return plain;
+        return inVolume(id);
+    }
+
+    private Path inVolume(String id) {
         return volume.root().resolve(volumePath).resolve(id);
     }
 
