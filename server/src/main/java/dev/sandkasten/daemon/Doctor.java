@@ -102,7 +102,7 @@ public final class Doctor {
                     "use a kernel with btrfs, CONFIG_BTRFS_FS (Debian's, Ubuntu's and Fedora's have it), or set workspace_quota: 0 "
                             + "knowing that sessions can then fill the disk");
         }
-        if (Prerequisites.find("btrfs").isEmpty() || Prerequisites.find("mkfs.btrfs").isEmpty()) {
+        if (!Prerequisites.hasBtrfsProgs()) {
             return new Finding(missing, "disk quota", "btrfs-progs is not installed",
                     "apt-get install btrfs-progs (the daemon does this itself when it starts as root)");
         }

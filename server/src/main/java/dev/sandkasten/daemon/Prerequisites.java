@@ -40,7 +40,7 @@ final class Prerequisites {
             if (!install(missing)) throw new IllegalStateException("could not install prerequisites; run as root: " + cmd);
         }
         // The disk quota's volume is optional: without btrfs-progs the daemon decides (DiskVolume).
-        if (diskQuota && (find("btrfs").isEmpty() || find("mkfs.btrfs").isEmpty()) && root && find("apt-get").isPresent()
+        if (diskQuota && !hasBtrfsProgs() && root && find("apt-get").isPresent()
                 && !install(List.of("btrfs-progs"))) {
             log.warn("could not install btrfs-progs, which the disk quota needs");
         }
@@ -68,6 +68,11 @@ final class Prerequisites {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /** Whether the programs of btrfs-progs the disk volume runs are there. */
+    static boolean hasBtrfsProgs() {
+        return find("btrfs").isPresent() && find("mkfs.btrfs").isPresent();
     }
 
     static Optional<String> find(String program) {

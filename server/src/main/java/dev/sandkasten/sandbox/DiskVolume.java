@@ -63,7 +63,7 @@ public final class DiskVolume implements AutoCloseable {
      * @throws IOException if the volume cannot be made or mounted (the message says why)
      */
     public static DiskVolume open(Path dataDir, long quotaBytes, long sizeBytes) throws IOException {
-        Path image = dataDir.resolve("volume.img");
+        Path image = image(dataDir);
         Path mountPoint = mountPoint(dataDir);
         if (quotaBytes < 0) throw new IllegalArgumentException("quota " + quotaBytes);
         Files.createDirectories(mountPoint);
@@ -72,9 +72,7 @@ public final class DiskVolume implements AutoCloseable {
             HostCommand.run("mount", "-t", "btrfs", "-o", "loop,nosuid,nodev,noatime,discard=async", image.toString(), mountPoint.toString());
         }
         if (sizeBytes > Files.size(image)) {
-            try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
-                f.setLength(sizeBytes);
-            }
+            setLength(image, sizeBytes);
             HostCommand.run("losetup", "--set-capacity", loopDevice(mountPoint));
             HostCommand.run("btrfs", "filesystem", "resize", "max", mountPoint.toString());
             log.info("disk volume grown to {} MiB", sizeBytes >> 20);
@@ -105,7 +103,11 @@ public final class DiskVolume implements AutoCloseable {
 
     /** Whether the data directory has a volume (made by an earlier run). */
     public static boolean exists(Path dataDir) {
-        return Files.exists(dataDir.resolve("volume.img"));
+        return Files.exists(image(dataDir));
+    }
+
+    private static Path image(Path dataDir) {
+        return dataDir.resolve("volume.img");
     }
 
     /** Where the volume of a data directory is mounted. */
@@ -120,12 +122,17 @@ public final class DiskVolume implements AutoCloseable {
         }
         Path tmp = image.resolveSibling(image.getFileName() + ".new");
         Files.deleteIfExists(tmp);
-        try (RandomAccessFile f = new RandomAccessFile(tmp.toFile(), "rw")) {
-            f.setLength(bytes);
-        }
+        setLength(tmp, bytes);
         HostCommand.run("mkfs.btrfs", "-q", "-f", tmp.toString());
         Files.move(tmp, image, StandardCopyOption.ATOMIC_MOVE);
         log.info("made the disk volume {} ({} MiB)", image, bytes >> 20);
+    }
+
+    /** Makes {@code file} that long, sparse: the added length takes no disk until written. */
+    private static void setLength(Path file, long bytes) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.setLength(bytes);
+        }
     }
 
     private static String loopDevice(Path mountPoint) throws IOException {
