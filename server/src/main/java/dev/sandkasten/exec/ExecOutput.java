@@ -125,6 +125,10 @@ public final class ExecOutput {
         // Pieces of at most MAX_RECORD, so that a piece always fits in one block of the file.
         int from = data.position();
         int to = data.limit();
+        if (from == 0 && to <= MAX_RECORD) {
+            appendPiece(stream, data); // the usual case, without a slice per read
+            return;
+        }
         for (int at = from; at < to; at += MAX_RECORD) {
             appendPiece(stream, data.slice(at, Math.min(MAX_RECORD, to - at)));
         }
@@ -258,19 +262,17 @@ public final class ExecOutput {
         try {
             LogFile f = new LogFile(filePath, maxFileBytes);
             file = f;
+            // memCost counts more per record than a header takes, so the gathered bytes fit in it.
+            LogFile.Gather out = f.gather(memCost);
             for (long seq = memory.firstSeq(); seq < memory.firstSeq() + memory.size(); seq++) {
                 Record r = memory.bySeq(seq);
-                spill(r.stream(), r.start(), ByteBuffer.wrap(r.bytes(), 0, r.length()));
+                out.add(r.stream(), r.start(), r.bytes(), 0, r.length());
             }
-            if (openLength > 0) spill(openStream, sealedEnd, ByteBuffer.wrap(openBytes, 0, openLength));
+            if (openLength > 0) out.add(openStream, sealedEnd, openBytes, 0, openLength);
+            out.flush();
         } catch (IOException e) {
             failFile(e);
         }
-    }
-
-    private void spill(StdStream stream, long start, ByteBuffer bytes) throws IOException {
-        int n = bytes.remaining();
-        file.write(file.place(start, n), LogFile.header(stream, true, n), bytes);
     }
 
     /** The file cannot be written (disk full?): what is not in memory is lost, and readers are told so. */

@@ -138,6 +138,50 @@ final class LogFile {
         for (long done = 0; done < want; ) done += channel.write(srcs);
     }
 
+    /**
+     * Places and writes pieces one after another, each a new record, gathering those that lie next
+     * to each other in the file into one write. A log that moves to its file at the end of a chatty
+     * command holds thousands of small records; one write each was ~1.8 ms of system calls for 600
+     * lines. Call {@link Gather#flush()} at the end.
+     *
+     * @param upTo at least the bytes and headers to be written: the buffer is no larger
+     */
+    Gather gather(long upTo) {
+        return new Gather((int) Math.min(upTo, ExecOutput.MAX_RECORD + HEADER));
+    }
+
+    /** See {@link #gather(long)}. */
+    final class Gather {
+        private final ByteBuffer pending;
+        private long pendingAt;
+
+        private Gather(int capacity) {
+            pending = ByteBuffer.allocate(capacity);
+        }
+
+        void add(StdStream stream, long startL, byte[] bytes, int offset, int length) throws IOException {
+            long position = place(startL, length);
+            int header = header(stream, true, length);
+            if (pending.position() > 0
+                    && (position != pendingAt + pending.position() || pending.remaining() < HEADER + length)) {
+                flush();
+            }
+            if (pending.remaining() < HEADER + length) {
+                write(position, header, ByteBuffer.wrap(bytes, offset, length));
+                return;
+            }
+            if (pending.position() == 0) pendingAt = position;
+            pending.putInt(header).put(bytes, offset, length);
+        }
+
+        void flush() throws IOException {
+            pending.flip();
+            long position = pendingAt;
+            while (pending.hasRemaining()) position += channel.write(pending, position);
+            pending.clear();
+        }
+    }
+
     /** The retained block holding log offset {@code pos}, or null if it was dropped or never written. */
     Block blockAt(long pos) {
         int lo = 0;
