@@ -36,9 +36,12 @@ final class RequestBody {
                         "send the body as JSON with Content-Type: application/json (got " + contentType.get() + ")").exception();
             }
         }
+        long declared = req.headers().contentLength().orElse(-1);
+        if (declared > maxBytes) throw ApiError.tooLarge("request body is larger than " + maxBytes + " bytes").exception();
         byte[] bytes;
         try (InputStream in = req.content().inputStream()) {
-            bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+            // With the length known, the read allocates just that much (else buffers of 16 KB).
+            bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, (declared >= 0 ? declared : maxBytes) + 1));
             if (bytes.length > maxBytes) {
                 throw ApiError.tooLarge("request body is larger than " + maxBytes + " bytes").exception();
             }

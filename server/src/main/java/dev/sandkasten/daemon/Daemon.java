@@ -66,6 +66,8 @@ public final class Daemon implements AutoCloseable {
     }
 
     public static Daemon start(Config config) {
+        // First, while the process has few threads: every thread parked later lands in this table.
+        log.info("futex hash: {}", FutexHash.resize(FutexHashSize.bucketsFor(config.maxSessions())).detail());
         boolean root = "root".equals(System.getProperty("user.name"));
         ApiKeys.Resolved key = ApiKeys.resolve(config.apiKey(), prepareDataDir(config.dataDir()));
         if (!config.listensOnLoopback() && config.apiKey().isEmpty()) {

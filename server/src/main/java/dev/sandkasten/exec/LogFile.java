@@ -26,6 +26,8 @@ final class LogFile {
     /** Size of one block; a piece (at most {@link ExecOutput#MAX_RECORD} bytes) never spans two. */
     static final int BLOCK = 1 << 20;
     static final int HEADER = 4;
+    /** Big enough that few writes remain, small enough to be cheap garbage; larger pieces go out alone. */
+    private static final int GATHER_BUFFER = 8 * 1024;
     /** Header bit: this piece starts a new record (the reader's unit of slicing). */
     private static final int NEW_RECORD = 1 << 31;
     /** Header bit: the piece came from stderr. */
@@ -144,10 +146,10 @@ final class LogFile {
      * command holds thousands of small records; one write each was ~1.8 ms of system calls for 600
      * lines. Call {@link Gather#flush()} at the end.
      *
-     * @param upTo at least the bytes and headers to be written: the buffer is no larger
+     * @param upTo at least the bytes and headers to be written: the buffer is not made larger
      */
     Gather gather(long upTo) {
-        return new Gather((int) Math.min(upTo, ExecOutput.MAX_RECORD + HEADER));
+        return new Gather((int) Math.min(upTo, GATHER_BUFFER));
     }
 
     /** See {@link #gather(long)}. */
