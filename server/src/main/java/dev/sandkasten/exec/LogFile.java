@@ -143,8 +143,8 @@ final class LogFile {
     /**
      * Places and writes pieces one after another, each a new record, gathering those that lie next
      * to each other in the file into one write. A log that moves to its file at the end of a chatty
-     * command holds thousands of small records; one write each was ~1.8 ms of system calls for 600
-     * lines. Call {@link Gather#flush()} at the end.
+     * command holds thousands of small records, and a write each meant a system call per line of
+     * output. Call {@link Gather#flush()} at the end.
      *
      * @param upTo at least the bytes and headers to be written: the buffer is not made larger
      */

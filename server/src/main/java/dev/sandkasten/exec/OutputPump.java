@@ -25,6 +25,12 @@ import java.util.concurrent.TimeoutException;
 final class OutputPump implements Runnable {
     private static final int READ_SIZE = 64 * 1024;
     private static final long END_WAIT_MILLIS = 2;
+    /**
+     * One read buffer per pump thread, kept across commands. A buffer per command was memory
+     * outside the heap that only a collection gave back: a thousand streams made 128 MB of them.
+     */
+    private static final ThreadLocal<ByteBuffer> READ_BUFFER =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(READ_SIZE));
 
     private final Path fifo;
     private final StdStream stream;
@@ -54,8 +60,9 @@ final class OutputPump implements Runnable {
             spare = new FileInputStream(fifo.toFile());
             opened.countDown();
             // Reading into a direct buffer saves the JDK's own temporary copy, and the log writes
-            // its file straight from it; the log copies each read once into memory of its own.
-            ByteBuffer buf = ByteBuffer.allocateDirect(READ_SIZE);
+            // its file straight from it; the log copies each read once into memory of its own, so
+            // nothing refers to the buffer once append returns.
+            ByteBuffer buf = READ_BUFFER.get();
             while (true) {
                 buf.clear();
                 int n = main.read(buf);
