@@ -26,8 +26,9 @@ final class OutputPump implements Runnable {
     private static final int READ_SIZE = 64 * 1024;
     private static final long END_WAIT_MILLIS = 2;
     /**
-     * One read buffer per pump thread, kept across commands. A buffer per command was memory
-     * outside the heap that only a collection gave back: a thousand streams made 128 MB of them.
+     * One read buffer per pump thread, kept across commands. A buffer per command was 64 KB
+     * outside the heap that only a collection gave back, so a daemon running many short commands
+     * between two collections piled them up.
      */
     private static final ThreadLocal<ByteBuffer> READ_BUFFER =
             ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(READ_SIZE));
