@@ -303,9 +303,10 @@ public final class ScaleBench {
 
     /**
      * The program that writes {@code count} numbered, timestamped lines {@code period} seconds
-     * apart. Perl where the sandbox has it (asked at start): it costs a third less CPU per line than
-     * the bash loop, which counts when a thousand of them share two cores with the daemon. The bash loop waits with its own {@code read -t} on a FIFO it holds open, so it
-     * does not fork a {@code sleep} per line either.
+     * apart. Perl where the sandbox has it (asked at start): it costs a third less CPU per line
+     * than the bash loop, which counts when a thousand of them share two cores with the daemon.
+     * The bash loop waits with its own {@code read -t} on a FIFO it holds open, so it does not
+     * fork a {@code sleep} per line either.
      */
     private String lineWriter(int count, double period) {
         if (perlClock != null) {

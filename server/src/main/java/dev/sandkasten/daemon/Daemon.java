@@ -66,7 +66,7 @@ public final class Daemon implements AutoCloseable {
     }
 
     public static Daemon start(Config config) {
-        // First, while the process has few threads: every thread parked later lands in this table.
+        // First: every wait and wake-up of the daemon's threads from here on goes through this table.
         log.info("futex hash: {}", FutexHash.resize(FutexHashSize.bucketsFor(config.maxSessions())).detail());
         boolean root = "root".equals(System.getProperty("user.name"));
         ApiKeys.Resolved key = ApiKeys.resolve(config.apiKey(), prepareDataDir(config.dataDir()));

@@ -6,10 +6,6 @@ package dev.sandkasten.daemon;
  * the jar holds two versions of {@link FutexHash} and both return it.
  */
 record FutexHashSize(int buckets, String detail) {
-    boolean resized() {
-        return buckets > 0;
-    }
-
     /** Buckets for a daemon that may hold {@code maxSessions} sessions: about one per thread it may park. */
     static int bucketsFor(int maxSessions) {
         long threads = 8L * Math.max(1, maxSessions);

@@ -51,7 +51,10 @@ final class FutexHash {
         } catch (IllegalCallerException e) {
             return new FutexHashSize(0, "left at the kernel's size: native access is not enabled for the daemon "
                     + "(run it with java -jar, or add --enable-native-access=ALL-UNNAMED)");
+        } catch (Error e) {
+            throw e;
         } catch (Throwable e) {
+            // What a downcall may throw besides: the daemon works without the bigger table.
             return new FutexHashSize(0, "left at the kernel's size: " + e);
         }
     }
