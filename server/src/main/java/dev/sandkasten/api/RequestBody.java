@@ -36,12 +36,13 @@ final class RequestBody {
                         "send the body as JSON with Content-Type: application/json (got " + contentType.get() + ")").exception();
             }
         }
+        // With the length known, the read allocates just that much (else buffers of 16 KB); one
+        // byte past the limit tells a body that is too large.
         long declared = req.headers().contentLength().orElse(-1);
-        if (declared > maxBytes) throw ApiError.tooLarge("request body is larger than " + maxBytes + " bytes").exception();
+        long want = Math.min(declared >= 0 ? declared : maxBytes, maxBytes) + 1;
         byte[] bytes;
         try (InputStream in = req.content().inputStream()) {
-            // With the length known, the read allocates just that much (else buffers of 16 KB).
-            bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, (declared >= 0 ? declared : maxBytes) + 1));
+            bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, want));
             if (bytes.length > maxBytes) {
                 throw ApiError.tooLarge("request body is larger than " + maxBytes + " bytes").exception();
             }

@@ -262,8 +262,7 @@ public final class ExecOutput {
         try {
             LogFile f = new LogFile(filePath, maxFileBytes);
             file = f;
-            // memCost counts more per record than a header takes, so the gathered bytes fit in it.
-            LogFile.Gather out = f.gather(memCost);
+            LogFile.Gather out = f.gather();
             for (long seq = memory.firstSeq(); seq < memory.firstSeq() + memory.size(); seq++) {
                 Record r = memory.bySeq(seq);
                 out.add(r.stream(), r.start(), r.bytes(), 0, r.length());

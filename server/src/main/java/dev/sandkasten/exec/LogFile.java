@@ -145,21 +145,15 @@ final class LogFile {
      * to each other in the file into one write. A log that moves to its file at the end of a chatty
      * command holds thousands of small records, and a write each meant a system call per line of
      * output. Call {@link Gather#flush()} at the end.
-     *
-     * @param upTo at least the bytes and headers to be written: the buffer is not made larger
      */
-    Gather gather(long upTo) {
-        return new Gather((int) Math.min(upTo, GATHER_BUFFER));
+    Gather gather() {
+        return new Gather();
     }
 
-    /** See {@link #gather(long)}. */
+    /** See {@link #gather()}. */
     final class Gather {
-        private final ByteBuffer pending;
+        private final ByteBuffer pending = ByteBuffer.allocate(GATHER_BUFFER);
         private long pendingAt;
-
-        private Gather(int capacity) {
-            pending = ByteBuffer.allocate(capacity);
-        }
 
         void add(StdStream stream, long startL, byte[] bytes, int offset, int length) throws IOException {
             long position = place(startL, length);
