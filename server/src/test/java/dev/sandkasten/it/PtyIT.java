@@ -86,6 +86,30 @@ class PtyIT {
         }
     }
 
+    /**
+     * A resize sent the moment the terminal opens must not be undone by the size the command was
+     * started with, which its wrapper sets once the terminal is open.
+     */
+    @Test
+    void aResizeAsEarlyAsPossibleIsTheSizeThatStays() throws Exception {
+        String base = "/v1/sessions/" + session + "/execs/";
+        for (int round = 0; round < 10; round++) {
+            String id = raw.exec(session, Map.of("cmd", "read -r x; stty size", "pty", true, "stdin", true, "rows", 24,
+                    "cols", 80, "background", true)).body().get("exec_id").asText();
+            TestClient.Reply r;
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            do {
+                r = raw.request("POST", base + id + "/resize", Map.of("cols", 120, "rows", 40));
+                assertThat(r.status()).as(String.valueOf(r.body())).isIn(200, 409);
+                assertThat(System.nanoTime()).as("the terminal to open").isLessThan(deadline);
+            } while (r.status() != 200);
+            raw.request("POST", base + id + "/stdin", Map.of("data", "go\n", "close", true));
+            try (var a = raw.attach(session, id, null, null)) {
+                assertThat(text(a.readAll(), "stdout").strip()).as("round " + round).endsWith("\n40 120");
+            }
+        }
+    }
+
     @Test
     void aPtyCommandRunsInAChildShellSoOnlyFilesAndProcessesPersist() {
         raw.exec(session, Map.of("cmd", "cd /workspace; unset PTYVAR"));
