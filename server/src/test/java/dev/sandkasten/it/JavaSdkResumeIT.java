@@ -61,10 +61,12 @@ class JavaSdkResumeIT {
              SandboxClient c = through(proxy, Duration.ofSeconds(30));
              Session s = c.createSession()) {
             StringBuilder got = new StringBuilder(expected.length());
-            int cuts = 0;
             ExecChunk done = null;
             String execId;
             int reconnects;
+            // Each cut connection has carried at most ~616 kB, so five of them cannot hold the whole
+            // 4 MB: every cut lands mid-stream, and the sixth connection ends it.
+            proxy.cutAfter(600_000, 5);
             try (ExecStream st = s.execStream(SEQ + lines, ExecOptions.builder().chunkSize(8192).build())) {
                 execId = st.execId();
                 for (ExecChunk chunk : st) {
@@ -74,36 +76,26 @@ class JavaSdkResumeIT {
                     }
                     assertThat(chunk.isGap()).as("no output may be dropped while a client resumes").isFalse();
                     got.append(chunk.output());
-                    // Every 600 kB, cut the stream's connection: resets and orderly closes in turn.
-                    if (got.length() > (cuts + 1) * 600_000L && got.length() < expected.length() - 100_000) {
-                        cuts += proxy.cut(cuts % 2 == 0);
-                    }
                 }
                 reconnects = st.reconnects();
             }
-            assertThat(cuts).as("connections cut").isGreaterThanOrEqualTo(5);
-            // A cut can land after the last bytes (done included) already sit in the client's buffers:
-            // nothing is missing then, and no reconnect is needed.
-            assertThat(reconnects).as("reconnections").isBetween(cuts - 1, cuts);
+            assertThat(proxy.cutsMade()).as("connections cut, with resets and orderly closes in turn").isEqualTo(5);
+            assertThat(reconnects).as("reconnections").isEqualTo(5);
             assertThat(done).isNotNull();
             assertThat(done.exitCode()).isZero();
             assertThat(got.length()).isEqualTo(expected.length());
             assertThat(got.toString().equals(expected)).as("output reproduced byte for byte").isTrue();
             assertThat(s.getExec(execId).state()).isEqualTo(ExecState.EXITED);
 
-            // An attached stream resumes the same way.
+            // An attached stream resumes the same way (cut with resets and closes alike).
             ExecHandle job = s.execBackground(SEQ + 200_000);
             StringBuilder attached = new StringBuilder();
-            int attachCuts = 0;
+            proxy.cutAfter(500_000, 3);
             try (ExecStream st = job.stream()) {
-                for (ExecChunk chunk : st) {
-                    attached.append(chunk.output());
-                    if (attached.length() > (attachCuts + 1) * 500_000L && attached.length() < 1_900_000) {
-                        attachCuts += proxy.cut(true);
-                    }
-                }
-                assertThat(st.reconnects()).isBetween(attachCuts - 1, attachCuts).isPositive();
+                for (ExecChunk chunk : st) attached.append(chunk.output());
+                assertThat(st.reconnects()).isEqualTo(3);
             }
+            assertThat(proxy.cutsMade()).isEqualTo(3);
             assertThat(attached.toString().equals(seqText(200_000))).as("attached output byte for byte").isTrue();
         }
     }

@@ -8,20 +8,25 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A TCP relay between a client and the daemon that can go silent or cut connections on demand:
  * {@link #stall()} makes every connection open at that moment drop what it receives instead of
  * passing it on, without closing anything, which is what a half-open connection (a dead peer, a
  * NAT that forgot the flow) looks like to both ends; {@link #cut(boolean)} closes them (with a
- * reset or an orderly close), as a crashed proxy or a dropped Wi-Fi would. Connections opened
- * later are relayed normally. It stands for the network in tests; the daemon behind it is the
- * real one.
+ * reset or an orderly close), as a crashed proxy or a dropped Wi-Fi would; {@link
+ * #cutAfter(long, int)} does that to each connection once it has carried a given amount from the
+ * daemon, so that how often a stream is cut does not hang on timing. Connections opened later are
+ * relayed normally. It stands for the network in tests; the daemon behind it is the real one.
  */
 final class StallingProxy implements AutoCloseable {
     private final ServerSocket server;
     private final int targetPort;
     private final List<Link> links = new CopyOnWriteArrayList<>();
+    private volatile long cutAfterBytes = Long.MAX_VALUE;
+    private final AtomicInteger cutsLeft = new AtomicInteger();
+    private final AtomicInteger cutsMade = new AtomicInteger();
 
     StallingProxy(int targetPort) throws IOException {
         this.targetPort = targetPort;
@@ -65,6 +70,32 @@ final class StallingProxy implements AutoCloseable {
         return n;
     }
 
+    /**
+     * From now on, cuts each connection once it has relayed {@code bytes} from the daemon since
+     * this call, until {@code times} connections have been cut: the first with a reset, the next
+     * with an orderly close, and so on in turn.
+     */
+    void cutAfter(long bytes, int times) {
+        links.forEach(l -> l.relayedAtArming = l.relayed);
+        cutsLeft.set(times);
+        cutsMade.set(0);
+        cutAfterBytes = bytes;
+    }
+
+    /** How many connections {@link #cutAfter(long, int)} has cut so far. */
+    int cutsMade() {
+        return cutsMade.get();
+    }
+
+    /** Called by a link's pump after it relayed from the daemon: cuts the link if it is due. */
+    private void cutIfDue(Link link) {
+        if (link.relayed - link.relayedAtArming < cutAfterBytes || link.cut) return;
+        if (cutsLeft.getAndUpdate(n -> Math.max(0, n - 1)) == 0) return;
+        link.cut = true;
+        if (cutsMade.getAndIncrement() % 2 == 0) link.abort();
+        else link.close();
+    }
+
     private void accept() {
         while (!server.isClosed()) {
             try {
@@ -86,12 +117,15 @@ final class StallingProxy implements AutoCloseable {
         for (Link l : links) l.close();
     }
 
-    private static final class Link {
+    private final class Link {
         final Socket a;
         final Socket b;
         volatile boolean stalled;
         volatile boolean cut;
         volatile long lastFromDaemon = System.nanoTime() - 1_000_000_000_000L;
+        /** Bytes relayed from the daemon, in all, and when {@link #cutAfter} was last called. */
+        volatile long relayed;
+        volatile long relayedAtArming;
 
         Link(Socket a, Socket b) {
             this.a = a;
@@ -104,7 +138,12 @@ final class StallingProxy implements AutoCloseable {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
                     if (fromDaemon) lastFromDaemon = System.nanoTime();
-                    if (!stalled) out.write(buf, 0, n);
+                    if (stalled) continue;
+                    out.write(buf, 0, n);
+                    if (fromDaemon) {
+                        relayed += n; // only this pump writes it
+                        cutIfDue(this);
+                    }
                 }
             } catch (IOException e) {
                 // one side went away
