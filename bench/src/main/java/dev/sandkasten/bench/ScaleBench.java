@@ -149,6 +149,7 @@ public final class ScaleBench {
         long[] flooded = new long[4];
         double[] flooderSeconds = new double[4];
         LineStream slow = new LineStream(ids.get(4), seconds, 1.0);
+        OwnGc gcBefore = OwnGc.now();
         // Platform threads: virtual ones are not time-sliced, so in this JVM a flood reader that
         // always finds data would hold a carrier and delay the slow stream's reader.
         try (ExecutorService threads = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().factory())) {
@@ -186,6 +187,7 @@ public final class ScaleBench {
         Percentiles.print("fairness: 1 line/s beside 4 floods", slow.latencies());
         System.out.printf("%-40s %s MB/s of SSE each, %.0f in all; Jain's index %.3f (1 = equal shares)%n",
                 "fairness: the 4 floods", shares, sum, sum * sum / (4 * squares));
+        System.out.printf("%-40s the load generator's own GC: %s%n", "", OwnGc.now().since(gcBefore));
         deleteAll(ids);
     }
 
@@ -237,6 +239,7 @@ public final class ScaleBench {
         List<LineStream> streams = new ArrayList<>();
         for (String id : ids) streams.add(new LineStream(id, lines, 0.1));
         double cpuBefore = daemon.cpuSeconds();
+        OwnGc gcBefore = OwnGc.now();
         long t = System.nanoTime();
         long[] peakRss = {0};
         long[] peakThreads = {0};
@@ -299,6 +302,7 @@ public final class ScaleBench {
                 "", cpu / secs * 100, peakRss[0] >> 20, midHeap[0] >> 20, peakThreads[0]);
         System.out.printf("%-40s CPU in the steady state: %s%n", "", steady);
         System.out.printf("%-40s the lines' writer: %s%n", "", perlClock != null ? "perl (gettimeofday)" : "bash loop");
+        System.out.printf("%-40s the load generator's own GC: %s%n", "", OwnGc.now().since(gcBefore));
     }
 
     /**
