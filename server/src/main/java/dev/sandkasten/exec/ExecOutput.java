@@ -1,6 +1,5 @@
 package dev.sandkasten.exec;
 
-import dev.sandkasten.exec.RecordQueue.Record;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -8,7 +7,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -29,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * bigger records (fewer, larger events).
  *
  * <p><b>Memory and disk.</b> The most recent records, about {@code window} bytes, stay in
- * memory for live readers (zero-copy slices of the pump's reads). Once a log outgrows its window
+ * memory for live readers, copied from the pump's reads into blocks that many records share
+ * ({@link RecordQueue}); readers get slices of them, not copies. Once a log outgrows its window
  * it gets a {@link LogFile}, and from then on every piece is also written to it as it arrives,
  * so a reader can start anywhere. The file holds at most {@code maxFileBytes}: beyond that it
  * keeps the head and the most recent output and drops the oldest middle, and a reader that
@@ -51,6 +50,12 @@ public final class ExecOutput {
     static final int MAX_RECORD = 64 * 1024;
     /** Memory a record costs beyond its bytes; counted, so tiny records cannot pile up past the window. */
     static final int RECORD_OVERHEAD = 64;
+    /**
+     * Records share byte arrays ("blocks") of up to this size: a new block starts at {@link
+     * #MIN_BLOCK} and doubles, so a command that prints a word does not hold 4 KB.
+     */
+    static final int BLOCK = 4096;
+    static final int MIN_BLOCK = 256;
     /** A finished log smaller than this stays in memory; a larger one goes to its file. */
     static final int KEEP_IN_MEMORY = 8 * 1024;
 
@@ -89,7 +94,9 @@ public final class ExecOutput {
     private long memStart;
     private long memCost;
     private long sealedEnd;
-    private byte[] openBytes;
+    /** Where new bytes go: the open record is {@code block[openOffset, openOffset + openLength)}, the last bytes used of the block. */
+    private byte[] block;
+    private int openOffset;
     private int openLength;
     private StdStream openStream;
     private long end;
@@ -148,13 +155,13 @@ public final class ExecOutput {
                 boolean newRecord = openLength == 0;
                 long start = end;
                 if (newRecord) {
-                    openBytes = new byte[n];
                     openStream = stream;
                     memCost += RECORD_OVERHEAD;
-                } else if (openLength + n > openBytes.length) {
-                    openBytes = Arrays.copyOf(openBytes, Math.min(MAX_RECORD, Math.max(2 * openBytes.length, openLength + n)));
+                    if (block == null || openOffset + n > block.length) newBlock(n);
+                } else if (openOffset + openLength + n > block.length) {
+                    newBlock(openLength + n);
                 }
-                data.get(0, openBytes, openLength, n);
+                data.get(0, block, openOffset + openLength, n);
                 openLength += n;
                 memCost += n;
                 end += n;
@@ -182,6 +189,20 @@ public final class ExecOutput {
         } finally {
             appendLock.unlock();
         }
+    }
+
+    /**
+     * Moves the open record (possibly empty) to a new block with room for {@code needed} bytes.
+     * The open record at least doubles each time, as a record gathering behind a slow reader
+     * grows, so its bytes are copied a bounded number of times.
+     */
+    private void newBlock(int needed) {
+        int size = Math.max(Math.min(MAX_RECORD, Math.max(needed, 2 * openLength)),
+                Math.min(BLOCK, block == null ? MIN_BLOCK : 2 * block.length));
+        byte[] b = new byte[size];
+        if (openLength > 0) System.arraycopy(block, openOffset, b, 0, openLength);
+        block = b;
+        openOffset = 0;
     }
 
     /**
@@ -226,8 +247,7 @@ public final class ExecOutput {
      */
     private boolean makeRoom(long cost) {
         while (memCost + cost > window && !memory.isEmpty()) {
-            Record oldest = memory.first();
-            if (oldest.end() > minLivePosition()) return false;
+            if (memory.end(memory.firstSeq()) > minLivePosition()) return false;
             if (file == null && !fileFailed) createFile();
             evictOldest();
         }
@@ -243,9 +263,8 @@ public final class ExecOutput {
     }
 
     private void evictOldest() {
-        Record r = memory.removeFirst();
-        memCost -= r.length() + RECORD_OVERHEAD;
-        memStart = r.end();
+        memStart = memory.end(memory.firstSeq());
+        memCost -= memory.removeFirst() + RECORD_OVERHEAD;
     }
 
     private long minLivePosition() {
@@ -264,10 +283,9 @@ public final class ExecOutput {
             file = f;
             LogFile.Gather out = f.gather();
             for (long seq = memory.firstSeq(); seq < memory.firstSeq() + memory.size(); seq++) {
-                Record r = memory.bySeq(seq);
-                out.add(r.stream(), r.start(), r.bytes(), 0, r.length());
+                out.add(memory.stream(seq), memory.start(seq), memory.bytes(seq), memory.offset(seq), memory.length(seq));
             }
-            if (openLength > 0) out.add(openStream, sealedEnd, openBytes, 0, openLength);
+            if (openLength > 0) out.add(openStream, sealedEnd, block, openOffset, openLength);
             out.flush();
         } catch (IOException e) {
             failFile(e);
@@ -289,9 +307,9 @@ public final class ExecOutput {
     /** Makes the open record readable. */
     private void sealOpen() {
         if (openLength == 0) return;
-        memory.addLast(new Record(openStream, sealedEnd, openBytes, openLength));
+        memory.addLast(openStream, sealedEnd, block, openOffset, openLength);
         sealedEnd += openLength;
-        openBytes = null;
+        openOffset += openLength; // the next record follows in the same block
         openLength = 0;
     }
 
@@ -337,7 +355,8 @@ public final class ExecOutput {
             if (closed) return;
             closed = true;
             memory.clear();
-            openBytes = null;
+            block = null;
+            openOffset = 0;
             openLength = 0;
             memCost = 0;
             if (file != null) file.delete();
@@ -548,20 +567,13 @@ public final class ExecOutput {
 
         private Batch fromMemory(int maxBytes) {
             long seq = hintSeq;
-            Record r = memory.bySeq(seq);
-            if (r == null || pos < r.start() || pos >= r.end()) {
-                r = memory.bySeq(++seq);
-                if (r == null || pos < r.start() || pos >= r.end()) {
-                    seq = memory.seqOf(pos);
-                    r = memory.bySeq(seq);
-                }
-            }
-            int off = (int) (pos - r.start());
-            int len = Math.min(maxBytes, r.length() - off);
+            if (!memory.holds(seq, pos) && !memory.holds(++seq, pos)) seq = memory.seqOf(pos);
+            int off = (int) (pos - memory.start(seq));
+            int len = Math.min(maxBytes, memory.length(seq) - off);
             pos += len;
             hintSeq = seq;
             writable.signalAll(); // the writer may be waiting for this reader
-            return new Batch(r.stream(), r.bytes(), off, len, pos);
+            return new Batch(memory.stream(seq), memory.bytes(seq), memory.offset(seq) + off, len, pos);
         }
 
         /**

@@ -247,6 +247,48 @@ class ExecOutputTest {
         }
     }
 
+    /**
+     * Records share blocks: small ones follow each other in one, a record that outgrows its
+     * block moves to a bigger one, and every slice a live reader or a late reader gets still
+     * holds exactly the bytes written at its offsets.
+     */
+    @Test
+    void recordsSharingBlocksKeepTheirBytesWhateverComesAfterThem() throws Exception {
+        ExecOutput log = log(16 << 20, 16 << 20);
+        ExecOutput.Reader live = log.reader(0);
+        List<ExecOutput.Batch> kept = new ArrayList<>();
+        Random random = new Random(7);
+        long offset = 0;
+        for (int i = 0; i < 3_000; i++) {
+            int n = 1 + random.nextInt(i % 100 == 0 ? 3 * ExecOutput.BLOCK : 200);
+            StdStream stream = random.nextInt(10) == 0 ? StdStream.STDERR : StdStream.STDOUT;
+            log.append(stream, pattern(offset, n));
+            offset += n;
+            // Mostly a reader that keeps up (a record per write); now and then one that lags, so
+            // writes gather into a record that grows past its block.
+            if (random.nextInt(4) > 0) {
+                while (live.position() < log.end()) {
+                    ExecOutput.Batch b = (ExecOutput.Batch) next(live, 1 << 20);
+                    assertPattern(b);
+                    kept.add(b);
+                }
+            }
+        }
+        log.finish();
+        for (ExecOutput.Read r; !((r = next(live, 1 << 20)) instanceof ExecOutput.End); ) kept.add((ExecOutput.Batch) r);
+        // Slices handed out long ago are untouched by everything written into their blocks since.
+        kept.forEach(ExecOutputTest::assertPattern);
+        assertThat(kept.getLast().endOffset()).isEqualTo(offset);
+
+        ExecOutput.Reader late = log.reader(0);
+        long read = 0;
+        for (ExecOutput.Read r; !((r = next(late, 1000)) instanceof ExecOutput.End); ) {
+            assertPattern((ExecOutput.Batch) r);
+            read += ((ExecOutput.Batch) r).length();
+        }
+        assertThat(read).isEqualTo(offset);
+    }
+
     @Test
     void memoryStaysWithinTheWindowHoweverSmallTheWrites() throws Exception {
         long window = 64 << 10;
