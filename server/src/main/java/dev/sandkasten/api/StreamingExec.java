@@ -107,6 +107,13 @@ final class StreamingExec implements AutoCloseable {
         }
     }
 
+    /**
+     * Output a stream sends before it lets other streams' threads run. Streams run on virtual
+     * threads, which are not time-sliced: a flood whose output is always ready would otherwise
+     * keep its carrier until its socket fills, while a quiet stream's next line waits for one.
+     */
+    private static final int YIELD_BYTES = 256 * 1024;
+
     /** One stream's state: its decoders, its position and its clocks. */
     private final class OneStream {
         private final Exec exec;
@@ -119,6 +126,8 @@ final class StreamingExec implements AutoCloseable {
         /** Read by the keep-alive clock. */
         private volatile long lastWrite = System.nanoTime();
         private long lastHeartbeat = lastWrite;
+        /** Output bytes sent since this stream last let other streams run ({@link #YIELD_BYTES}). */
+        private long sentSinceYield;
 
         OneStream(Exec exec, StreamFormat format, long afterId, ExecOutput.Reader reader, SseWriter sink) {
             this.exec = exec;
@@ -146,7 +155,14 @@ final class StreamingExec implements AutoCloseable {
                 ExecOutput.Read r = reader.next(format.chunkSize());
                 switch (r) {
                     case null -> keepAlive();
-                    case ExecOutput.Batch b -> chunk(b);
+                    case ExecOutput.Batch b -> {
+                        chunk(b);
+                        sentSinceYield += b.length();
+                        if (sentSinceYield >= YIELD_BYTES) {
+                            sentSinceYield = 0;
+                            Thread.yield();
+                        }
+                    }
                     case ExecOutput.Gap g -> gap(g.from(), g.to());
                     case ExecOutput.End e -> ended = true;
                 }
