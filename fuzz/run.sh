@@ -2,8 +2,9 @@
 # Schema-driven fuzzing of the HTTP API with schemathesis, against a real daemon started here,
 # using the OpenAPI document the daemon serves at /openapi.json. Bounded by time (FUZZ_SECONDS,
 # default 120). It fails on any 5xx but a command's 504 timeout, on a status code the document
-# does not list, and on a Content-Type it does not declare. The fuzz key is a tenant's with a session quota, so that
-# sessions the fuzzer creates and never deletes end in 429s, not in the daemon's 503 at capacity.
+# does not list, and on a Content-Type it does not declare. The fuzz key is a tenant's with a
+# session quota, so that sessions the fuzzer creates and never deletes end in 429s, not in the
+# daemon's 503 at capacity.
 #   SANDKASTEN_SERVER_JAR=server/target/sandkasten-server.jar fuzz/run.sh
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)

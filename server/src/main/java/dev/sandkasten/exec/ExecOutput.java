@@ -94,7 +94,7 @@ public final class ExecOutput {
     private long memStart;
     private long memCost;
     private long sealedEnd;
-    /** Where new bytes go: the open record is {@code block[openOffset, openOffset + openLength)}, the last bytes used of the block. */
+    /** Where new bytes go: the open record is {@code block[openOffset, openOffset + openLength)}, at the end of what is used. */
     private byte[] block;
     private int openOffset;
     private int openLength;
@@ -337,6 +337,8 @@ public final class ExecOutput {
             if (file == null && !fileFailed && memCost > KEEP_IN_MEMORY) createFile();
             if (file != null) {
                 while (!memory.isEmpty()) evictOldest();
+                block = null; // finished: no record will be written into it again
+                openOffset = 0;
                 file.closeWriter();
             }
         } finally {
