@@ -35,9 +35,9 @@ import java.util.regex.Pattern;
  *       clients, then host memory per idle session, the sandboxes' own share of it (PSS), and the
  *       daemon's RSS, heap and threads; the round trip of the first command in each session;
  *   <li>{@code N} concurrent streaming execs, one per session, each writing a numbered line every
- *       100 ms (after an unmeasured warm-up, {@link #warmUp}): every line's latency from the program's write to the client's receipt, the time
- *       from each request to its first line, and a check that no line is lost, duplicated or
- *       reordered.
+ *       100 ms (after an unmeasured warm-up, {@link #warmUp}): every line's latency from the
+ *       program's write to the client's receipt, the time from each request to its first line,
+ *       and a check that no line is lost, duplicated or reordered.
  * </ol>
  *
  * Clients are {@link RawHttpClient}s, one connection each (platform threads for fairness, so
