@@ -16,6 +16,8 @@ import java.util.Arrays;
  * written again.
  */
 final class RecordQueue {
+    private static final StdStream[] STREAMS = StdStream.values();
+
     private byte[][] bytes = new byte[16][];
     private int[] offsets = new int[16];
     private int[] lengths = new int[16];
@@ -25,8 +27,6 @@ final class RecordQueue {
     private int size;
     /** Sequence number of the record at the head. */
     private long firstSeq;
-
-    private static final StdStream[] STREAMS = StdStream.values();
 
     int size() {
         return size;

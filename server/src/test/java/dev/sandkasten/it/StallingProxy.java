@@ -62,9 +62,7 @@ final class StallingProxy implements AutoCloseable {
         int n = 0;
         for (Link l : links) {
             if (now - l.lastFromDaemon >= 500_000_000L || l.cut) continue;
-            l.cut = true;
-            if (reset) l.abort();
-            else l.close();
+            l.cut(reset);
             n++;
         }
         return n;
@@ -91,9 +89,7 @@ final class StallingProxy implements AutoCloseable {
     private void cutIfDue(Link link) {
         if (link.relayed - link.relayedAtArming < cutAfterBytes || link.cut) return;
         if (cutsLeft.getAndUpdate(n -> Math.max(0, n - 1)) == 0) return;
-        link.cut = true;
-        if (cutsMade.getAndIncrement() % 2 == 0) link.abort();
-        else link.close();
+        link.cut(cutsMade.getAndIncrement() % 2 == 0);
     }
 
     private void accept() {
@@ -150,6 +146,13 @@ final class StallingProxy implements AutoCloseable {
             } finally {
                 if (!stalled) close();
             }
+        }
+
+        /** Marks the link cut and closes it: with a TCP reset if {@code reset}, else with a FIN. */
+        void cut(boolean reset) {
+            cut = true;
+            if (reset) abort();
+            else close();
         }
 
         /** Closes both sockets with a TCP reset instead of a FIN. */
